@@ -76,6 +76,11 @@ type NodeRun struct {
 	Operation Operation `json:"operation"`
 	// Checks are the quality check results.
 	Checks []CheckResult `json:"checks,omitempty"`
+	// Schema is the output schema.
+	Schema []Field `json:"schema,omitempty"`
+	// ColumnLineage says which input columns feed each output column, when
+	// the transform declares it.
+	ColumnLineage []ColumnLineage `json:"column_lineage,omitempty"`
 	// Started is when the node began work (wall clock, UTC).
 	Started time.Time `json:"started"`
 	// DurationMS is how long the node took, in milliseconds.

@@ -1,0 +1,119 @@
+package kiln
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kiln-data/kiln/internal/arrowx"
+	"github.com/kiln-data/kiln/internal/digest"
+	"github.com/kiln-data/kiln/internal/lake"
+	"github.com/kiln-data/kiln/internal/pq"
+	"github.com/kiln-data/kiln/lineage"
+)
+
+// readManifest returns the committed manifest of a dataset partition, or nil
+// when there is none.
+func (r *runner) readManifest(name string, part Partition) (*Manifest, error) {
+	dir := r.partitionDir(name, part)
+	b, err := lake.ReadManifest(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if rerr := lake.Recover(dir, r.staging); rerr != nil {
+			return nil, rerr
+		}
+		b, err = lake.ReadManifest(dir)
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := lineage.UnmarshalManifest(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", lake.ManifestPath(dir), err)
+	}
+	return m, nil
+}
+
+// filesPresent reports whether a committed partition's files are all there
+// with their recorded sizes (a cheap check before trusting a cache hit).
+func (r *runner) filesPresent(name string, part Partition, m *Manifest) bool {
+	dir := r.partitionDir(name, part)
+	for _, f := range m.Files {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil || st.Size() != f.Bytes {
+			return false
+		}
+	}
+	return len(m.Files) > 0
+}
+
+// previous returns the manifest of the latest committed partition of a
+// dataset before part.
+func (r *runner) previous(name string, part Partition) (*Manifest, error) {
+	if part.IsAll() {
+		return nil, nil
+	}
+	parts, err := lake.ListPartitions(r.datasetDir(name))
+	if err != nil {
+		return nil, err
+	}
+	for i := len(parts) - 1; i >= 0; i-- {
+		p, err := ParsePartition(parts[i])
+		if err != nil || p.Grain() != part.Grain() || p.Compare(part) >= 0 {
+			continue
+		}
+		return r.readManifest(name, p)
+	}
+	return nil, nil
+}
+
+// load reads a committed partition back, verifying each file's BLAKE3 hash
+// against the manifest.
+func (r *runner) load(ctx context.Context, n *PlanNode, part Partition, m *Manifest) (arrow.Table, error) {
+	dir := r.partitionDir(n.Name, part)
+	tables := make([]arrow.Table, 0, len(m.Files))
+	for _, f := range m.Files {
+		path := filepath.Join(dir, filepath.FromSlash(f.Path))
+		h, _, err := digest.File(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s partition %s: %w", n.Name, part, err)
+		}
+		if h != f.Hash {
+			return nil, fmt.Errorf("%s partition %s: file %s has BLAKE3 %s but its manifest says %s: it changed after commit; rerun with Force", n.Name, part, path, h.Short(), f.Hash.Short())
+		}
+		tbl, err := pq.ReadFile(ctx, path, pq.ReadOptions{Parallel: true})
+		if err != nil {
+			return nil, fmt.Errorf("%s partition %s: %w", n.Name, part, err)
+		}
+		tables = append(tables, tbl)
+	}
+	for _, tbl := range tables {
+		if !arrowx.SchemaEqual(n.Schema, tbl.Schema()) {
+			return nil, fmt.Errorf("%s partition %s: %w: committed data differs from the plan (rerun with Force):\n%s",
+				n.Name, part, ErrSchemaMismatch, arrowx.SchemaDiff(n.Schema, tbl.Schema()))
+		}
+	}
+	if len(tables) == 1 {
+		return arrowx.WithSchema(tables[0], n.Schema), nil
+	}
+	return arrowx.Concat(n.Schema, tables)
+}
+
+// commit writes a table and its manifest as a dataset partition.
+func (r *runner) commit(ctx context.Context, name string, part Partition, tbl arrow.Table, m *Manifest) error {
+	return lake.CommitTable(ctx, r.partitionDir(name, part), r.staging, tbl, pq.Defaults(),
+		func(files []lake.FileInfo) ([]byte, error) {
+			m.Files = make([]lineage.File, len(files))
+			for i, f := range files {
+				m.Files[i] = lineage.File{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, Hash: f.Hash}
+			}
+			return m.Marshal()
+		}, r.cfg.hooks)
+}
