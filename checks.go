@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln/internal/digest"
 	"github.com/kiln-data/kiln/lineage"
@@ -18,6 +19,13 @@ import (
 // quarantine-severity check of "silver.events" go to
 // "silver.events_quarantine", with the columns _kiln_check and _kiln_reason.
 const quarantineSuffix = "_quarantine"
+
+// rejectedSuffix names a source's rejected-records dataset.
+const rejectedSuffix = "_rejected"
+
+// RejectedDataset returns the name of the dataset where a source node's
+// rejected input records are committed (see Context.Reject).
+func RejectedDataset(node string) string { return node + rejectedSuffix }
 
 // QuarantineDataset returns the name of the dataset where a node's
 // quarantined rows are committed.
@@ -198,5 +206,53 @@ func (t *task) commitQuarantine(ctx context.Context, q arrow.Table) error {
 	if err := t.r.commit(ctx, name, t.part, q, m); err != nil {
 		return fmt.Errorf("commit quarantine %s: %w", name, err)
 	}
+	return nil
+}
+
+var rejectedSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "_kiln_where", Type: arrow.BinaryTypes.String},
+	{Name: "_kiln_reason", Type: arrow.BinaryTypes.String},
+	{Name: "_kiln_raw", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// commitRejected commits a source's rejected records for the partition. It
+// commits an empty partition when there are none but an earlier run left
+// some, so a fixed input clears them.
+func (t *task) commitRejected(ctx context.Context, rejects []Rejected) error {
+	name := RejectedDataset(t.node.Name)
+	if len(rejects) == 0 {
+		m, err := t.r.readManifest(name, t.part)
+		if err != nil || m == nil {
+			return err
+		}
+	}
+	mem := memory.DefaultAllocator
+	bs := []*array.StringBuilder{array.NewStringBuilder(mem), array.NewStringBuilder(mem), array.NewStringBuilder(mem)}
+	for _, r := range rejects {
+		bs[0].Append(r.Where)
+		bs[1].Append(r.Reason)
+		bs[2].Append(r.Raw)
+	}
+	cols := make([]arrow.Array, 3)
+	for i, b := range bs {
+		cols[i] = b.NewArray()
+		b.Release()
+	}
+	rec := array.NewRecordBatch(rejectedSchema, cols, int64(len(rejects)))
+	tbl := array.NewTableFromRecords(rejectedSchema, []arrow.RecordBatch{rec})
+	content, err := digest.Table(tbl)
+	if err != nil {
+		return err
+	}
+	m := &Manifest{
+		Format: lineage.ManifestFormat, Pipeline: t.r.p.name, Dataset: name, Partition: t.part.String(),
+		Kind: "rejected", Fingerprint: digest.NewBuilder("kiln.rejected.v1").Sum("content", content).String("node", t.node.Name).String("partition", t.part.String()).Digest(),
+		ContentHash: content, Rows: tbl.NumRows(), Schema: schemaFields(rejectedSchema),
+		Operation: t.node.op, Build: lineage.CurrentBuild(),
+	}
+	if err := t.r.commit(ctx, name, t.part, tbl, m); err != nil {
+		return fmt.Errorf("commit rejected records %s: %w", name, err)
+	}
+	t.rejected = int64(len(rejects))
 	return nil
 }

@@ -263,3 +263,47 @@ func TestPreviousAndSourceState(t *testing.T) {
 	}
 	assert.Equal(t, []int64{0, 10, 20}, seen)
 }
+
+func TestRejectedRecordsAreCommittedAndCleared(t *testing.T) {
+	ctx := context.Background()
+	lake := t.TempDir()
+	type Row struct {
+		N int64 `kiln:"n"`
+	}
+	build := func(bad int) *kiln.Pipeline {
+		src := kiln.SourceFunc("test.rejecting", "v1", func(kctx *kiln.Context, bad int) iter.Seq2[Row, error] {
+			return func(yield func(Row, error) bool) {
+				for i := range 5 {
+					if i < bad {
+						kctx.Reject(kiln.Rejected{Where: "line " + string(rune('1'+i)), Reason: `column "n": not a number`, Raw: "x"})
+						continue
+					}
+					if !yield(Row{N: int64(i)}, nil) {
+						return
+					}
+				}
+			}
+		}).With(bad)
+		p := kiln.New("test", kiln.WithLake(lake), kiln.WithLogger(discard()))
+		p.Source("bronze.rows", src)
+		return p
+	}
+	res, err := build(2).Run(ctx, day("2024-03-01"))
+	require.NoError(t, err)
+	n, _ := res.Node("bronze.rows")
+	assert.EqualValues(t, 3, n.Rows)
+	assert.EqualValues(t, 2, n.Rejected)
+	rej := filepath.Join(lake, "bronze", "rows_rejected", "dt=2024-03-01")
+	tbl, err := source.Parquet(filepath.Join(lake, "bronze", "rows_rejected")).Read(kiln.NewContext(ctx, "r", day("2024-03-01")))
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, tbl.NumRows())
+	assert.Equal(t, "_kiln_reason", tbl.Schema().Field(1).Name)
+
+	// A fixed input clears the rejected partition.
+	_, err = build(0).Run(ctx, day("2024-03-01"))
+	require.NoError(t, err)
+	tbl, err = source.Parquet(filepath.Join(lake, "bronze", "rows_rejected")).Read(kiln.NewContext(ctx, "r", day("2024-03-01")))
+	require.NoError(t, err)
+	assert.EqualValues(t, 0, tbl.NumRows())
+	assert.DirExists(t, rej)
+}

@@ -34,10 +34,12 @@ type Context struct {
 	log      *slog.Logger
 	mem      memory.Allocator
 
-	rng   *rand.Rand
-	prev  func() (*Manifest, error)
-	state json.RawMessage
-	extra map[string]json.RawMessage
+	rng     *rand.Rand
+	prev    func() (*Manifest, error)
+	lookup  func(dataset string, p Partition) (*Manifest, error)
+	rejects []Rejected
+	state   json.RawMessage
+	extra   map[string]json.RawMessage
 }
 
 // Pipeline returns the pipeline name.
@@ -95,6 +97,34 @@ func (c *Context) Previous() (*Manifest, error) {
 	}
 	return c.prev()
 }
+
+// Manifest returns the committed manifest of a partition of any dataset in
+// the pipeline's lake, or nil when there is none. Checks use it to compare
+// with a reference partition.
+func (c *Context) Manifest(dataset string, p Partition) (*Manifest, error) {
+	if c.lookup == nil {
+		return nil, nil
+	}
+	return c.lookup(dataset, p)
+}
+
+// Rejected is an input record a source could not use: where it was, why, and
+// its raw text.
+type Rejected struct {
+	// Where locates the record: "file.csv:17", "page 3 item 5", "offset 812".
+	Where string
+	// Reason says what is wrong, naming the column where possible.
+	Reason string
+	// Raw is the record as read (may be empty).
+	Raw string
+}
+
+// Reject records a bad input record instead of failing the run. The node's
+// rejected records are committed, in the order Reject was called, to the
+// dataset RejectedDataset(node) with the columns _kiln_where, _kiln_reason
+// and _kiln_raw. Sources call it when the user chose to set bad records
+// aside rather than fail.
+func (c *Context) Reject(r Rejected) { c.rejects = append(c.rejects, r) }
 
 // PreviousState decodes the source state stored with the previous committed
 // partition (see SetState) into v. It reports false when there is none.

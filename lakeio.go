@@ -94,14 +94,15 @@ func (r *runner) load(ctx context.Context, n *PlanNode, part Partition, m *Manif
 		}
 		tables = append(tables, tbl)
 	}
-	for _, tbl := range tables {
-		if !arrowx.SchemaEqual(n.Schema, tbl.Schema()) {
-			return nil, fmt.Errorf("%s partition %s: %w: committed data differs from the plan (rerun with Force):\n%s",
-				n.Name, part, ErrSchemaMismatch, arrowx.SchemaDiff(n.Schema, tbl.Schema()))
+	for i, tbl := range tables {
+		a, err := adaptCommitted(n, part, tbl)
+		if err != nil {
+			return nil, err
 		}
+		tables[i] = a
 	}
 	if len(tables) == 1 {
-		return arrowx.WithSchema(tables[0], n.Schema), nil
+		return tables[0], nil
 	}
 	return arrowx.Concat(n.Schema, tables)
 }

@@ -154,8 +154,10 @@ func (p *Pipeline) add(n *Node) {
 	if !nameRE.MatchString(n.name) {
 		p.errs = append(p.errs, fmt.Errorf("%w: node name %q: use dot-separated lower-case segments like \"silver.events\"", ErrPlan, n.name))
 	}
-	if strings.HasSuffix(n.name, quarantineSuffix) {
-		p.errs = append(p.errs, fmt.Errorf("%w: node name %q: the suffix %q is reserved for quarantine datasets", ErrPlan, n.name, quarantineSuffix))
+	for _, suf := range []string{quarantineSuffix, rejectedSuffix} {
+		if strings.HasSuffix(n.name, suf) {
+			p.errs = append(p.errs, fmt.Errorf("%w: node name %q: the suffix %q is reserved", ErrPlan, n.name, suf))
+		}
 	}
 	if _, dup := p.byName[n.name]; dup {
 		p.errs = append(p.errs, fmt.Errorf("%w: duplicate node name %q", ErrPlan, n.name))

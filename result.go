@@ -70,6 +70,8 @@ type NodeResult struct {
 	Checks []CheckResult
 	// Quarantined is the number of rows diverted to quarantine.
 	Quarantined int64
+	// Rejected is the number of input records a source set aside.
+	Rejected int64
 	// Duration is the time the node took.
 	Duration time.Duration
 	// Err is the node's error when Status is failed or skipped.

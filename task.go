@@ -47,6 +47,7 @@ type task struct {
 	used        []lineage.Input
 	checks      []CheckResult
 	quarantined int64
+	rejected    int64
 	extra       map[string]json.RawMessage
 	started     time.Time
 	dur         time.Duration
@@ -196,6 +197,12 @@ func (t *task) run(ctx context.Context) {
 		return
 	}
 	out = arrowx.WithSchema(out, n.Schema) // drop metadata the plan does not promise
+	if n.Kind == "source" {
+		if err := t.checkSourceSchema(c, out.Schema()); err != nil {
+			t.fail(err)
+			return
+		}
+	}
 	passed, quarantine, err := t.applyChecks(c, out)
 	if err != nil {
 		t.fail(err)
@@ -234,6 +241,12 @@ func (t *task) run(ctx context.Context) {
 	}
 
 	man := t.newManifest(c)
+	if n.Kind == "source" {
+		if err := t.commitRejected(ctx, c.rejects); err != nil {
+			t.fail(err)
+			return
+		}
+	}
 	if quarantine != nil {
 		if err := t.commitQuarantine(ctx, quarantine); err != nil {
 			t.fail(err)
@@ -424,6 +437,7 @@ func (t *task) newContext(ctx context.Context) *Context {
 		mem:      memory.DefaultAllocator,
 	}
 	c.prev = func() (*Manifest, error) { return r.previous(t.node.Name, t.part) }
+	c.lookup = r.readManifest
 	return c
 }
 
@@ -465,7 +479,7 @@ func (t *task) result() NodeResult {
 	nr := NodeResult{
 		Node: t.node.Name, Kind: t.node.Kind, Partition: t.part, Status: t.status,
 		Rows: t.rows, Fingerprint: t.fp, ContentHash: t.content, Committed: t.committed,
-		Inputs: t.used, Checks: t.checks, Quarantined: t.quarantined, Duration: t.dur, Err: t.err,
+		Inputs: t.used, Checks: t.checks, Quarantined: t.quarantined, Rejected: t.rejected, Duration: t.dur, Err: t.err,
 	}
 	if t.manifest != nil && t.r.mode == modeRun {
 		nr.Files, nr.Bytes = t.manifest.Files, t.manifest.Bytes()
