@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/zeebo/blake3"
+
+	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/source"
+)
+
+func TestQuickstartRunsAndReproduces(t *testing.T) {
+	var out bytes.Buffer
+	lake := filepath.Join(t.TempDir(), "lake")
+	require.NoError(t, run(context.Background(), []string{"-lake", lake, "-events", "30000"}, &out))
+	s := out.String()
+	assert.Contains(t, s, "first run")
+	for _, node := range []string{"bronze.events", "silver.events", "gold.user_daily", "gold.user_7d"} {
+		assert.Contains(t, s, node)
+	}
+	second := s[strings.Index(s, "second run"):]
+	assert.Equal(t, 4, strings.Count(second, "30/30"), "every node is a cache hit on the second run:\n%s", second)
+	assert.Contains(t, s, "verify")
+	assert.Contains(t, s, "recomputed 120 node partitions from scratch; every content hash reproduced")
+	assert.FileExists(t, filepath.Join(lake, "gold", "user_7d", "dt=2024-01-30", "part-00000.parquet"))
+}
+
+func TestQuickstartRejectsBadFlags(t *testing.T) {
+	var out bytes.Buffer
+	assert.Error(t, run(context.Background(), []string{"-events", "3"}, &out))
+	assert.Error(t, run(context.Background(), []string{"-nope"}, &out))
+}
+
+// fileHashes maps every data file and manifest in the lake to its BLAKE3.
+func fileHashes(t testing.TB, lake string) map[string]string {
+	out := map[string]string{}
+	require.NoError(t, filepath.WalkDir(lake, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(lake, path)
+		if d.IsDir() && (rel == "_lineage" || rel == "_kiln") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = fmt.Sprintf("%x", blake3.Sum256(b))
+		return nil
+	}))
+	return out
+}
+
+// The quickstart pipeline, run twice and at GOMAXPROCS 1 and 2, yields
+// identical content and file hashes for every partition.
+func TestQuickstartDeterministic(t *testing.T) {
+	days, err := kiln.Days("2024-01-01", "2024-01-30")
+	require.NoError(t, err)
+	var trees []map[string]string
+	for _, procs := range []int{1, 2, 2, 1} {
+		prev := runtime.GOMAXPROCS(procs)
+		lake := t.TempDir()
+		p := build(lake, defaultGen(30_000), slog.New(slog.DiscardHandler))
+		_, err := p.Backfill(context.Background(), days)
+		runtime.GOMAXPROCS(prev)
+		require.NoError(t, err)
+		trees = append(trees, fileHashes(t, lake))
+	}
+	// 4 datasets x 30 partitions x (data file + manifest).
+	require.Len(t, trees[0], 4*30*2)
+	for i := 1; i < len(trees); i++ {
+		assert.Equal(t, trees[0], trees[i], "run %d differs from run 0", i)
+	}
+}
+
+// peakHeap samples live heap bytes until stop is closed.
+func peakHeap(stop <-chan struct{}, peak *atomic.Uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	for {
+		metrics.Read(s)
+		if v := s[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+		select {
+		case <-stop:
+			return
+		case <-time.After(500 * time.Microsecond):
+		}
+	}
+}
+
+// BenchmarkQuickstart runs the whole 30-day quickstart backfill at 10M
+// events (override with KILN_BENCH_EVENTS) and reports events/s and the
+// process's peak RSS.
+func BenchmarkQuickstart(b *testing.B) {
+	events := 10_000_000
+	if v := os.Getenv("KILN_BENCH_EVENTS"); v != "" {
+		fmt.Sscan(v, &events)
+	}
+	days, err := kiln.Days("2024-01-01", "2024-01-30")
+	require.NoError(b, err)
+	for b.Loop() {
+		lake := b.TempDir()
+		p := build(lake, defaultGen(events), slog.New(slog.DiscardHandler))
+		_, err := p.Backfill(context.Background(), days)
+		require.NoError(b, err)
+	}
+	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS-MiB")
+}
+
+// BenchmarkPartitionMemory runs one daily partition with 2M events and
+// reports the peak live heap during the run relative to the Arrow size of
+// the largest node output (the bound is 2x).
+func BenchmarkPartitionMemory(b *testing.B) {
+	gen := defaultGen(60_000_000) // 2M events per day; only one day runs
+	for b.Loop() {
+		lake := b.TempDir()
+		p := build(lake, gen, slog.New(slog.DiscardHandler))
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(s)
+		base := s[0].Value.Uint64()
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { peakHeap(stop, &peak); close(done) }()
+		res, err := p.Run(context.Background(), kiln.Date(2024, 1, 1), kiln.Targets("gold.user_daily"))
+		close(stop)
+		<-done
+		require.NoError(b, err)
+		var largest int64
+		for _, n := range res.Nodes {
+			sz := arrowBytes(b, lake, n)
+			largest = max(largest, sz)
+		}
+		b.ReportMetric(float64(peak.Load()-base)/(1<<20), "peakHeap-MiB")
+		b.ReportMetric(float64(largest)/(1<<20), "largestOutput-MiB")
+		b.ReportMetric(float64(peak.Load()-base)/float64(largest), "peak/largest")
+	}
+}
+
+// arrowBytes is the in-memory Arrow size of a committed node partition.
+func arrowBytes(tb testing.TB, lake string, n kiln.NodeResult) int64 {
+	dir := filepath.Join(lake, filepath.FromSlash(strings.ReplaceAll(n.Node, ".", "/")))
+	tbl, err := source.Parquet(dir).Read(kiln.NewContext(context.Background(), "size", n.Partition))
+	require.NoError(tb, err)
+	var size int64
+	var walk func(d arrow.ArrayData)
+	walk = func(d arrow.ArrayData) {
+		for _, buf := range d.Buffers() {
+			if buf != nil {
+				size += int64(buf.Len())
+			}
+		}
+		for _, c := range d.Children() {
+			walk(c)
+		}
+	}
+	for i := range int(tbl.NumCols()) {
+		for _, c := range tbl.Column(i).Data().Chunks() {
+			walk(c.Data())
+		}
+	}
+	return size
+}
+
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, "VmHWM:"), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
