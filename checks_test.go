@@ -2,6 +2,7 @@ package kiln_test
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"os"
 	"path/filepath"
@@ -306,4 +307,26 @@ func TestRejectedRecordsAreCommittedAndCleared(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 0, tbl.NumRows())
 	assert.DirExists(t, rej)
+}
+
+type failingSink struct{}
+
+func (failingSink) Spec() kiln.Spec { return kiln.Spec{Name: "test.failing_sink", Version: "1"} }
+func (failingSink) Write(*kiln.Context, arrow.Table, *kiln.Manifest) error {
+	return errors.New("warehouse unreachable")
+}
+
+func TestFailingSinkFailsRunButKeepsCommit(t *testing.T) {
+	lake := t.TempDir()
+	p := kiln.New("test", kiln.WithLake(lake), kiln.WithLogger(discard()))
+	src := p.Source("bronze.readings", newSource(cfg5))
+	p.Sink(src, failingSink{})
+	p.Transform("silver.summary", summarize, src)
+	res, err := p.Run(context.Background(), day("2024-03-02"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sink test.failing_sink: warehouse unreachable")
+	n, _ := res.Node("bronze.readings")
+	assert.Equal(t, kiln.StatusComputed, n.Status, "the partition itself committed")
+	s, _ := res.Node("silver.summary")
+	assert.Equal(t, kiln.StatusComputed, s.Status, "downstream still runs on the committed data")
 }

@@ -295,7 +295,8 @@ func (r *runner) results(ctx context.Context, started time.Time) *BackfillResult
 				nr.Err = &NodeError{Pipeline: r.p.name, Node: t.node.Name, Partition: t.part,
 					Err: fmt.Errorf("%w: the source has no data for this partition", ErrNoPartition)}
 			}
-			if nr.Err != nil && (nr.Status == StatusFailed || nr.Status == StatusMismatch || (nr.Status == StatusSkipped && !errors.Is(nr.Err, ErrUpstream))) {
+			// A skipped node's upstream error is already reported.
+			if nr.Err != nil && !(nr.Status == StatusSkipped && errors.Is(nr.Err, ErrUpstream)) {
 				errs = append(errs, nr.Err)
 			}
 			res.Nodes = append(res.Nodes, nr)
