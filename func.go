@@ -20,6 +20,7 @@ type FuncTransform[C any] struct {
 	arity   int // 1 for Func, -1 for FuncN
 	fn      func(*Context, C, []arrow.Table) (arrow.Table, error)
 	schema  func(C, []*arrow.Schema) (*arrow.Schema, error)
+	columns map[string][]ColumnRef
 }
 
 // Func turns a Go function of one input table and a typed config into a
@@ -56,6 +57,21 @@ func (f *FuncTransform[C]) WithSchema(fn func(cfg C, in []*arrow.Schema) (*arrow
 	g := *f
 	g.schema = fn
 	return &g
+}
+
+// WithColumnLineage returns a copy of the transform that declares which input
+// columns feed each output column (see ColumnLineager). kiln records it in
+// run records and lineage exports it.
+func (f *FuncTransform[C]) WithColumnLineage(cols map[string][]ColumnRef) *FuncTransform[C] {
+	g := *f
+	g.columns = cols
+	return &g
+}
+
+// ColumnLineage implements ColumnLineager with what WithColumnLineage
+// declared (nothing, by default).
+func (f *FuncTransform[C]) ColumnLineage([]*arrow.Schema) (map[string][]ColumnRef, error) {
+	return f.columns, nil
 }
 
 // Config returns the transform's config.

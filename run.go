@@ -349,6 +349,9 @@ func (t *task) nodeRun(res NodeResult) *lineage.NodeRun {
 		Started: t.started, DurationMS: float64(res.Duration.Microseconds()) / 1000,
 		Extra: t.extra,
 	}
+	if t.manifest != nil {
+		nr.SourceState = t.manifest.SourceState
+	}
 	if res.Err != nil {
 		nr.Error = res.Err.Error()
 	}

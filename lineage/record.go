@@ -87,6 +87,10 @@ type NodeRun struct {
 	DurationMS float64 `json:"duration_ms"`
 	// Error is the node's error message, if it failed.
 	Error string `json:"error,omitempty"`
+	// SourceState is the checkpoint a source committed with the partition
+	// (a cursor, Kafka offsets, an API page), copied from the manifest so
+	// that history keeps it after the partition is recommitted.
+	SourceState json.RawMessage `json:"source_state,omitempty"`
 	// Extra holds facts added by other kiln packages, keyed by a stable name.
 	Extra map[string]json.RawMessage `json:"extra,omitempty"`
 }
