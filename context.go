@@ -36,6 +36,7 @@ type Context struct {
 
 	rng     *rand.Rand
 	prev    func() (*Manifest, error)
+	next    func() (*Manifest, error)
 	lookup  func(dataset string, p Partition) (*Manifest, error)
 	rejects []Rejected
 	state   json.RawMessage
@@ -96,6 +97,17 @@ func (c *Context) Previous() (*Manifest, error) {
 		return nil, nil
 	}
 	return c.prev()
+}
+
+// Next returns the manifest of the earliest committed partition of this node
+// after the current one (by partition order), or nil when there is none.
+// Sources that land ranges (offsets, marks) use it to stop where a later
+// committed partition begins when an older partition is recomputed.
+func (c *Context) Next() (*Manifest, error) {
+	if c.next == nil {
+		return nil, nil
+	}
+	return c.next()
 }
 
 // Manifest returns the committed manifest of a partition of any dataset in

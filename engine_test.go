@@ -128,7 +128,11 @@ func TestBackfillResumesAfterFailure(t *testing.T) {
 	build := func(bad string) *kiln.Pipeline {
 		p := kiln.New("test", kiln.WithLake(lake), kiln.WithLogger(discard()))
 		src := p.Source("bronze.readings", newSource(cfg5))
-		p.Transform("silver.summary", flaky.With(bad), src)
+		sum := p.Transform("silver.summary", flaky.With(bad), src)
+		p.Transform("gold.trend", kiln.Func("test.count", "v1", func(_ *kiln.Context, _ struct{}, in arrow.Table) (arrow.Table, error) {
+			in.Retain()
+			return in, nil
+		}), kiln.Lookback(sum, 2*kiln.Day))
 		return p
 	}
 	days, err := kiln.Days("2024-03-01", "2024-03-05")
@@ -137,7 +141,9 @@ func TestBackfillResumesAfterFailure(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "injected failure")
 	assert.Contains(t, err.Error(), `node "silver.summary" partition dt=2024-03-03`)
-	assert.Equal(t, []kiln.Partition{day("2024-03-03")}, b.Failed())
+	// 2024-03-04's two-day window includes the failed day: it fails too.
+	assert.Equal(t, []kiln.Partition{day("2024-03-03"), day("2024-03-04")}, b.Failed())
+	assert.ErrorIs(t, b.Runs[3].Err, kiln.ErrUpstream)
 	assert.NoDirExists(t, filepath.Join(lake, "silver", "summary", "dt=2024-03-03"))
 	assert.DirExists(t, filepath.Join(lake, "silver", "summary", "dt=2024-03-04"))
 
@@ -154,7 +160,10 @@ func TestBackfillResumesAfterFailure(t *testing.T) {
 		n, _ := r.Node("bronze.readings")
 		assert.Equal(t, kiln.StatusCached, n.Status)
 	}
-	assert.Equal(t, 5, computed)
+	// Five summaries recompute (their config changed) but only the two trends
+	// that failed before do: the others' inputs have the same content, so
+	// their fingerprints match (content-addressed caching).
+	assert.Equal(t, 7, computed)
 }
 
 func TestDeterministicAcrossGOMAXPROCSAndRuns(t *testing.T) {

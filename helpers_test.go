@@ -1,6 +1,7 @@
 package kiln_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/source"
 )
 
 // Reading is one row of the test source.
@@ -174,3 +176,13 @@ func filesUnder(m map[string]string, prefix string) map[string]string {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+type arrowTable = arrow.Table
+
+// mustRead reads a committed partition of a dataset directory.
+func mustRead(t testing.TB, lake, dataset string, p kiln.Partition) arrow.Table {
+	t.Helper()
+	tbl, err := source.Parquet(filepath.Join(lake, filepath.FromSlash(dataset))).Read(kiln.NewContext(context.Background(), "read", p))
+	require.NoError(t, err)
+	return tbl
+}

@@ -54,9 +54,10 @@ func (r *runner) filesPresent(name string, part Partition, m *Manifest) bool {
 	return len(m.Files) > 0
 }
 
-// previous returns the manifest of the latest committed partition of a
-// dataset before part.
-func (r *runner) previous(name string, part Partition) (*Manifest, error) {
+// neighbor returns the manifest of the latest committed partition of a
+// dataset before part (dir < 0) or the earliest after it (dir > 0), among
+// partitions of the same grain.
+func (r *runner) neighbor(name string, part Partition, dir int) (*Manifest, error) {
 	if part.IsAll() {
 		return nil, nil
 	}
@@ -64,14 +65,22 @@ func (r *runner) previous(name string, part Partition) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i := len(parts) - 1; i >= 0; i-- {
-		p, err := ParsePartition(parts[i])
-		if err != nil || p.Grain() != part.Grain() || p.Compare(part) >= 0 {
+	var best Partition
+	found := false
+	for _, s := range parts {
+		p, err := ParsePartition(s)
+		if err != nil || p.Grain() != part.Grain() {
 			continue
 		}
-		return r.readManifest(name, p)
+		c := p.Compare(part)
+		if (dir < 0 && c < 0 && (!found || p.Compare(best) > 0)) || (dir > 0 && c > 0 && (!found || p.Compare(best) < 0)) {
+			best, found = p, true
+		}
 	}
-	return nil, nil
+	if !found {
+		return nil, nil
+	}
+	return r.readManifest(name, best)
 }
 
 // load reads a committed partition back, verifying each file's BLAKE3 hash

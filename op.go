@@ -46,6 +46,16 @@ type SourceVersioner interface {
 	SourceVersion(ctx *Context) (string, error)
 }
 
+// SequentialSource is implemented by sources whose partitions must be landed
+// in partition order, each starting where the previous committed one ended
+// (Kafka offsets, an API's incremental mark). When Sequential reports true,
+// the engine runs the source's partitions of one Run or Backfill one at a
+// time in partition order, each after the previous one has committed, and
+// skips the later ones when an earlier one fails.
+type SequentialSource interface {
+	Sequential() bool
+}
+
 // Transform is a pure function from input tables to an output table. Built-in
 // transforms live in package transform; kiln.Func turns a typed Go function
 // into one.

@@ -148,6 +148,7 @@ func (p *Pipeline) execute(ctx context.Context, parts []Partition, mode runMode,
 			r.task(n, r.partitionOf(n, parts[i]), i, true)
 		}
 	}
+	r.orderSequential()
 	started := time.Now().UTC()
 	if mode == modeRun {
 		for i, part := range parts {
@@ -248,6 +249,25 @@ func (r *runner) task(n *PlanNode, part Partition, owner int, required bool) *ta
 	return t
 }
 
+// orderSequential chains the tasks of each sequential source in partition
+// order, so each lands after the previous one committed.
+func (r *runner) orderSequential() {
+	byNode := map[*PlanNode][]*task{}
+	for _, t := range r.order {
+		if src := t.node.node.source; src != nil {
+			if s, ok := src.(SequentialSource); ok && s.Sequential() {
+				byNode[t.node] = append(byNode[t.node], t)
+			}
+		}
+	}
+	for _, ts := range byNode {
+		slices.SortFunc(ts, func(a, b *task) int { return a.part.Compare(b.part) })
+		for i := 1; i < len(ts); i++ {
+			ts[i].after = ts[i-1]
+		}
+	}
+}
+
 // markRequired records that t belongs to a requested partition: its absence
 // is an error, and so is the absence of what it reads of the same partition.
 func (t *task) markRequired(owner int) {
@@ -287,7 +307,7 @@ func (r *runner) results(ctx context.Context, started time.Time) *BackfillResult
 			return a.part.Compare(b.part)
 		})
 		res := &Result{RunID: r.runIDs[i], Pipeline: r.p.name, Partition: part, Started: started, Duration: finished.Sub(started)}
-		var errs []error
+		var errs, upstream []error
 		for _, t := range tasks {
 			nr := t.result()
 			if t.required && t.status == StatusAbsent {
@@ -295,11 +315,19 @@ func (r *runner) results(ctx context.Context, started time.Time) *BackfillResult
 				nr.Err = &NodeError{Pipeline: r.p.name, Node: t.node.Name, Partition: t.part,
 					Err: fmt.Errorf("%w: the source has no data for this partition", ErrNoPartition)}
 			}
-			// A skipped node's upstream error is already reported.
-			if nr.Err != nil && !(nr.Status == StatusSkipped && errors.Is(nr.Err, ErrUpstream)) {
+			// A node skipped for an upstream failure is reported only when
+			// the failure itself belongs to another partition's run.
+			switch {
+			case nr.Err == nil:
+			case nr.Status == StatusSkipped && errors.Is(nr.Err, ErrUpstream):
+				upstream = append(upstream, nr.Err)
+			default:
 				errs = append(errs, nr.Err)
 			}
 			res.Nodes = append(res.Nodes, nr)
+		}
+		if len(errs) == 0 && len(upstream) > 0 {
+			errs = upstream[:1]
 		}
 		res.Err = errors.Join(errs...)
 		if r.mode == modeRun {

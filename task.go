@@ -33,6 +33,7 @@ type task struct {
 	owner    int
 	required bool
 	inputs   []taskInput
+	after    *task // for sequential sources: the previous partition's task
 	done     chan struct{}
 	refs     atomic.Int32 // consumers that have not used the output yet
 
@@ -81,6 +82,17 @@ func (t *task) exec(ctx context.Context) {
 				t.status, t.err = StatusSkipped, t.nodeErr(ctx.Err())
 				return
 			}
+		}
+	}
+	if t.after != nil {
+		select {
+		case <-t.after.done:
+		case <-ctx.Done():
+		}
+		if s := t.after.status; s == StatusFailed || s == StatusSkipped {
+			t.status = StatusSkipped
+			t.err = t.nodeErr(fmt.Errorf("%w: %s partition %s must land first", ErrUpstream, t.node.Name, t.after.part))
+			return
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -436,7 +448,8 @@ func (t *task) newContext(ctx context.Context) *Context {
 		log:      t.logger(),
 		mem:      memory.DefaultAllocator,
 	}
-	c.prev = func() (*Manifest, error) { return r.previous(t.node.Name, t.part) }
+	c.prev = func() (*Manifest, error) { return r.neighbor(t.node.Name, t.part, -1) }
+	c.next = func() (*Manifest, error) { return r.neighbor(t.node.Name, t.part, +1) }
 	c.lookup = r.readManifest
 	return c
 }
