@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -16,6 +17,34 @@ import (
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/lineage"
 )
+
+// DatasetDir returns where a dataset lives in the lake rooted at lakeDir:
+// "silver.events" lives in lakeDir/silver/events.
+func DatasetDir(lakeDir, dataset string) string {
+	return filepath.Join(lakeDir, filepath.FromSlash(strings.ReplaceAll(dataset, ".", "/")))
+}
+
+// PartitionDir returns the directory of a dataset partition in the lake
+// rooted at lakeDir (the dataset directory itself for All).
+func PartitionDir(lakeDir, dataset string, p Partition) string {
+	return filepath.Join(DatasetDir(lakeDir, dataset), filepath.FromSlash(p.Dir()))
+}
+
+// ReadManifest reads the manifest of a committed partition in the lake
+// rooted at lakeDir. The error wraps fs.ErrNotExist when the partition is
+// not committed.
+func ReadManifest(lakeDir, dataset string, p Partition) (*Manifest, error) {
+	dir := PartitionDir(lakeDir, dataset, p)
+	b, err := lake.ReadManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s partition %s: %w", dataset, p, err)
+	}
+	m, err := lineage.UnmarshalManifest(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", lake.ManifestPath(dir), err)
+	}
+	return m, nil
+}
 
 // readManifest returns the committed manifest of a dataset partition, or nil
 // when there is none.

@@ -46,15 +46,22 @@ type SourceVersioner interface {
 	SourceVersion(ctx *Context) (string, error)
 }
 
-// SequentialSource is implemented by sources whose partitions must be landed
-// in partition order, each starting where the previous committed one ended
-// (Kafka offsets, an API's incremental mark). When Sequential reports true,
-// the engine runs the source's partitions of one Run or Backfill one at a
-// time in partition order, each after the previous one has committed, and
-// skips the later ones when an earlier one fails.
-type SequentialSource interface {
+// Sequential is implemented by sources, transforms and checks whose result
+// for a partition depends on the previous committed partition: sources that
+// land ranges (Kafka offsets, an API's incremental mark) and checks that
+// compare with the previous partition. When Sequential reports true for a
+// node's source, transform or any of its checks, the engine runs that node's
+// partitions of one Run or Backfill one at a time in partition order, each
+// after the previous one has committed, and skips the later ones when an
+// earlier one fails.
+type Sequential interface {
 	Sequential() bool
 }
+
+// SequentialSource is the name Sequential had for sources.
+//
+// Deprecated: use Sequential.
+type SequentialSource = Sequential
 
 // Transform is a pure function from input tables to an output table. Built-in
 // transforms live in package transform; kiln.Func turns a typed Go function
@@ -114,6 +121,9 @@ type Manifest = lineage.Manifest
 
 // CheckResult is the outcome of a check; see lineage.CheckResult.
 type CheckResult = lineage.CheckResult
+
+// Unexpected is one failing value in a CheckResult; see lineage.Unexpected.
+type Unexpected = lineage.Unexpected
 
 // Severity says what a failing check does; see lineage.Severity.
 type Severity = lineage.Severity

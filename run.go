@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -249,15 +248,13 @@ func (r *runner) task(n *PlanNode, part Partition, owner int, required bool) *ta
 	return t
 }
 
-// orderSequential chains the tasks of each sequential source in partition
-// order, so each lands after the previous one committed.
+// orderSequential chains the tasks of each sequential node in partition
+// order, so each runs after the previous one committed.
 func (r *runner) orderSequential() {
 	byNode := map[*PlanNode][]*task{}
 	for _, t := range r.order {
-		if src := t.node.node.source; src != nil {
-			if s, ok := src.(SequentialSource); ok && s.Sequential() {
-				byNode[t.node] = append(byNode[t.node], t)
-			}
+		if t.node.sequential() {
+			byNode[t.node] = append(byNode[t.node], t)
 		}
 	}
 	for _, ts := range byNode {
@@ -280,13 +277,10 @@ func (t *task) markRequired(owner int) {
 	}
 }
 
-// datasetDir is where a dataset lives in the lake.
-func (r *runner) datasetDir(name string) string {
-	return filepath.Join(r.p.lake, filepath.FromSlash(strings.ReplaceAll(name, ".", "/")))
-}
+func (r *runner) datasetDir(name string) string { return DatasetDir(r.p.lake, name) }
 
 func (r *runner) partitionDir(name string, part Partition) string {
-	return filepath.Join(r.datasetDir(name), filepath.FromSlash(part.Dir()))
+	return PartitionDir(r.p.lake, name, part)
 }
 
 // results assembles one Result per requested partition and writes the run
@@ -405,4 +399,17 @@ func (r *runner) notifyFinished(t *task) {
 	for _, l := range r.p.listeners {
 		l.NodeFinished(r.heads[t.owner], nr)
 	}
+}
+
+// sequential reports whether the node's source, transform or any of its
+// checks asks for partitions to run in order.
+func (n *PlanNode) sequential() bool {
+	is := func(v any) bool {
+		s, ok := v.(Sequential)
+		return ok && s.Sequential()
+	}
+	if is(n.node.source) || is(n.node.transform) {
+		return true
+	}
+	return slices.ContainsFunc(n.node.checks, func(c Check) bool { return is(c) })
 }
