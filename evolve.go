@@ -16,26 +16,29 @@ import (
 	"github.com/kiln-data/kiln/lineage"
 )
 
-// Schema contracts and evolution
-//
-// Every committed source partition records its schema in its manifest. When
-// a source's planned schema differs from the schema of its previous committed
-// partition (Context.Previous; for the first or the All partition, the
-// partition's own earlier commit), kiln classifies each difference:
-//
-//   - a new nullable column, a column that became nullable, or a new column
-//     order is compatible: the partition is committed with the next schema
-//     version (manifest extra "schema": {"version": N, "changes": [...]}),
-//     and older partitions read back later (lookback windows, cached inputs)
-//     get nulls for the new column;
-//   - a removed, renamed or retyped column, a new non-nullable column, or a
-//     column that became non-nullable fails the run with an error wrapping
-//     ErrSchemaMismatch that lists the differences, unless the source
-//     declares the change with a SchemaMapping.
-
 // SchemaMapping declares intended schema changes of a source, so that they
 // pass the schema contract and older committed partitions are read back in
 // the new shape. The zero value declares nothing.
+//
+// The contract: every committed source partition records its schema in its
+// manifest. When a source's planned schema differs from the schema of its
+// previous committed partition (Context.Previous; for the first or the All
+// partition, the partition's own earlier commit), kiln classifies each
+// difference:
+//
+//   - a new nullable column, a column that became nullable, or a new column
+//     order is compatible: the partition is committed with the next schema
+//     version (manifest extra SchemaExtraKey, see SchemaVersion), and older
+//     partitions read back later (lookback windows, cached inputs) get nulls
+//     for the new column;
+//   - a removed, renamed or retyped column, a new non-nullable column, or a
+//     column that became non-nullable fails the run with an error wrapping
+//     ErrSchemaMismatch that lists the differences, unless the source
+//     declares the change with a SchemaMapping (a SchemaMapper source, or
+//     one wrapped with MapSchema).
+//
+// To pin a schema instead, declare it on the source (package source's
+// WithSchema): files that do not fit it fail the run.
 type SchemaMapping struct {
 	// Renamed maps old column names to new ones.
 	Renamed map[string]string `json:"renamed,omitempty"`
@@ -87,8 +90,12 @@ const SchemaExtraKey = "schema"
 // for the first schema, incremented at each compatible change, with the
 // changes made since the reference partition.
 type SchemaVersion struct {
-	Version int      `json:"version"`
-	Since   string   `json:"since,omitempty"`
+	// Version is 1 for a source's first schema, one more at each
+	// compatible change.
+	Version int `json:"version"`
+	// Since names the partition the changes are relative to.
+	Since string `json:"since,omitempty"`
+	// Changes describes each difference, one per column.
 	Changes []string `json:"changes,omitempty"`
 }
 

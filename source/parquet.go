@@ -1,28 +1,28 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/arrowx"
+	"github.com/kiln-data/kiln/internal/blobfs"
 	"github.com/kiln-data/kiln/internal/digest"
-	"github.com/kiln-data/kiln/internal/lake"
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/lineage"
 )
 
 // ParquetSource reads a hive-partitioned Parquet dataset: dir/dt=YYYY-MM-DD/
 // *.parquet (dir/dt=.../hour=HH/ for hourly, dir/key=value/ for static
-// partitions). Create one with Parquet.
+// partitions), from a local directory or any blob URL (see the package
+// documentation), such as a dataset another kiln pipeline committed or a
+// sink.Parquet exported. Create one with Parquet.
 //
 // By default only committed partitions are read (those with a kiln manifest,
 // _kiln/manifest.json), and only the files the manifest lists, each checked
@@ -30,192 +30,180 @@ import (
 // partition directory, in name order. For the All partition, a dataset
 // committed as unpartitioned is read from dir itself; otherwise every
 // partition is read, in partition order.
+//
+// Options: Columns, WithSchema (the files must match it), AllowUncommitted,
+// WithMapping.
 type ParquetSource struct {
-	cfg    parquetConfig
-	schema *arrow.Schema
-}
-
-type parquetConfig struct {
-	Dir         string   `json:"dir"`
-	Columns     []string `json:"columns,omitempty"`
-	Uncommitted bool     `json:"uncommitted,omitempty"`
-}
-
-// ParquetOption configures a ParquetSource.
-type ParquetOption func(*ParquetSource)
-
-// Columns projects the listed columns, in this order.
-func Columns(names ...string) ParquetOption {
-	return func(s *ParquetSource) { s.cfg.Columns = append(s.cfg.Columns, names...) }
-}
-
-// AllowUncommitted reads partitions without a kiln manifest (data written by
-// other tools), taking every *.parquet file in the partition directory.
-func AllowUncommitted() ParquetOption { return func(s *ParquetSource) { s.cfg.Uncommitted = true } }
-
-// WithSchema declares the expected schema instead of reading it from the
-// first partition's footer; files must match it.
-func WithSchema(schema *arrow.Schema) ParquetOption {
-	return func(s *ParquetSource) { s.schema = schema }
+	opts fileOptions
+	root string
 }
 
 // Parquet returns a source reading the dataset directory dir.
-func Parquet(dir string, opts ...ParquetOption) *ParquetSource {
-	s := &ParquetSource{cfg: parquetConfig{Dir: filepath.ToSlash(filepath.Clean(dir))}}
-	for _, o := range opts {
-		o(s)
+func Parquet(dir string, opts ...FileOption) *ParquetSource {
+	loc := strings.TrimSuffix(dir, "/")
+	if !blobfs.IsURL(loc) {
+		loc = cleanPath(loc)
 	}
-	return s
+	return &ParquetSource{opts: newFileOptions("parquet", displayLocation(loc), opts), root: loc}
 }
-
-func (s *ParquetSource) dir() string { return filepath.FromSlash(s.cfg.Dir) }
 
 // Spec implements kiln.Source.
 func (s *ParquetSource) Spec() kiln.Spec {
-	return kiln.Spec{Name: "source.parquet", Version: "1", Config: s.cfg}
+	return kiln.Spec{Name: "source.parquet", Version: "2", Config: s.opts.cfg}
+}
+
+// SchemaMapping implements kiln.SchemaMapper with the mapping given by
+// WithMapping.
+func (s *ParquetSource) SchemaMapping() kiln.SchemaMapping { return s.opts.mapping() }
+
+func (s *ParquetSource) open(ctx context.Context) (*blobfs.FS, error) {
+	if err := s.opts.validate(); err != nil {
+		return nil, fmt.Errorf("parquet source %s: %w", s.opts.cfg.Location, err)
+	}
+	fsys, err := blobfs.Open(ctx, s.root)
+	if err != nil {
+		return nil, fmt.Errorf("parquet source: %w", err)
+	}
+	return fsys, nil
 }
 
 // Schema implements kiln.Source: the declared schema, or the schema of the
 // first file of the first partition, projected.
 func (s *ParquetSource) Schema(ctx *kiln.Context) (*arrow.Schema, error) {
-	if s.schema != nil {
-		return s.schema, nil
+	full, err := s.fullSchema(ctx)
+	if err != nil {
+		return nil, err
 	}
-	parts, err := s.partitions()
+	return projectSchema(full, s.opts.cfg.Columns, s.opts.cfg.Location)
+}
+
+// fullSchema is the schema every file must fit: the declared one, or the
+// first file's.
+func (s *ParquetSource) fullSchema(ctx context.Context) (*arrow.Schema, error) {
+	if err := s.opts.validate(); err != nil {
+		return nil, fmt.Errorf("parquet source %s: %w", s.opts.cfg.Location, err)
+	}
+	if s.opts.schema != nil {
+		return s.opts.schema, nil
+	}
+	fsys, err := s.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.partitions(ctx, fsys)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range parts {
-		files, _, err := s.files(p)
+		files, _, err := s.files(ctx, fsys, p)
 		if err != nil {
 			return nil, err
 		}
-		if len(files) == 0 {
-			continue
+		if len(files) > 0 {
+			return parquetSchema(ctx, fsys, files[0].key)
 		}
-		full, err := pq.ReadSchema(files[0].path)
-		if err != nil {
-			return nil, err
-		}
-		return project(full, s.cfg.Columns, files[0].path)
 	}
-	return nil, fmt.Errorf("parquet dataset %s: no partitions to read the schema from (pass source.WithSchema)", s.cfg.Dir)
+	return nil, fmt.Errorf("parquet dataset %s: no partitions to read the schema from (pass source.WithSchema)", s.opts.cfg.Location)
 }
 
-func project(full *arrow.Schema, cols []string, file string) (*arrow.Schema, error) {
-	if len(cols) == 0 {
-		return full, nil
+// parquetSchema reads the schema of one file: from its footer when local,
+// else by reading the object.
+func parquetSchema(ctx context.Context, fsys *blobfs.FS, key string) (*arrow.Schema, error) {
+	if path, ok := fsys.LocalPath(key); ok {
+		return pq.ReadSchema(path)
 	}
-	fields := make([]arrow.Field, len(cols))
-	for i, c := range cols {
-		idx := full.FieldIndices(c)
-		if len(idx) == 0 {
-			return nil, &kiln.SchemaError{Column: c, Problem: "missing in " + file, Input: -1}
-		}
-		fields[i] = full.Field(idx[0])
+	b, err := fsys.ReadAll(ctx, key)
+	if err != nil {
+		return nil, err
 	}
-	return arrow.NewSchema(fields, nil), nil
+	tbl, err := pq.Read(ctx, bytes.NewReader(b), fsys.Path(key), pq.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	return tbl.Schema(), nil
 }
 
 // partitions lists the dataset's partition directories (relative, slash
 // separated) that this source may read, sorted.
-func (s *ParquetSource) partitions() ([]string, error) {
-	if _, err := os.Stat(lake.ManifestPath(s.dir())); err == nil {
-		return []string{""}, nil
+func (s *ParquetSource) partitions(ctx context.Context, fsys *blobfs.FS) ([]string, error) {
+	if ok, err := fsys.Exists(ctx, blobfs.ManifestKey); err != nil || ok {
+		return []string{""}, err
 	}
-	if !s.cfg.Uncommitted {
-		return lake.ListPartitions(s.dir())
+	if !s.opts.cfg.Uncommitted {
+		return fsys.ListPartitions(ctx)
+	}
+	files, err := listFiles(ctx, fsys, "", kiln.All, []string{".parquet"})
+	if err != nil {
+		return nil, fmt.Errorf("parquet dataset %s: %w", s.opts.cfg.Location, err)
 	}
 	var out []string
-	err := filepath.WalkDir(s.dir(), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for _, f := range files {
+		dir := ""
+		if i := strings.LastIndexByte(f.key, '/'); i >= 0 {
+			dir = f.key[:i]
 		}
-		name := d.Name()
-		if d.IsDir() && path != s.dir() && (strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")) {
-			return filepath.SkipDir
+		if len(out) == 0 || out[len(out)-1] != dir {
+			out = append(out, dir)
 		}
-		if !d.IsDir() && strings.HasSuffix(name, ".parquet") {
-			rel, _ := filepath.Rel(s.dir(), filepath.Dir(path))
-			out = append(out, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("parquet dataset %s: %w", s.cfg.Dir, err)
 	}
-	out = dedupe(out)
 	return out, nil
 }
 
-func dedupe(in []string) []string {
-	sort.Strings(in)
-	out := in[:0]
-	for i, v := range in {
-		if v == "." {
-			v = ""
-		}
-		if i == 0 || v != out[len(out)-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 type dataFile struct {
-	path string
+	key  string
 	hash digest.Sum // zero for uncommitted files
 }
 
 // files returns the data files of one partition directory and, for a
 // committed partition, its manifest. A missing partition wraps
 // kiln.ErrNoPartition.
-func (s *ParquetSource) files(rel string) ([]dataFile, *lineage.Manifest, error) {
-	dir := filepath.Join(s.dir(), filepath.FromSlash(rel))
-	b, err := lake.ReadManifest(dir)
+func (s *ParquetSource) files(ctx context.Context, fsys *blobfs.FS, rel string) ([]dataFile, *lineage.Manifest, error) {
+	dir := ""
+	if rel != "" {
+		dir = rel + "/"
+	}
+	m, err := fsys.ReadManifest(ctx, dir)
 	switch {
 	case err == nil:
-		m, err := lineage.UnmarshalManifest(b)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", lake.ManifestPath(dir), err)
-		}
 		out := make([]dataFile, len(m.Files))
 		for i, f := range m.Files {
-			out[i] = dataFile{path: filepath.Join(dir, filepath.FromSlash(f.Path)), hash: f.Hash}
+			out[i] = dataFile{key: dir + f.Path, hash: f.Hash}
 		}
 		return out, m, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, nil, err
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("parquet dataset %s: %w: %s", s.cfg.Dir, kiln.ErrNoPartition, dir)
-	}
-	if !s.cfg.Uncommitted {
-		return nil, nil, fmt.Errorf("parquet dataset %s: %w: %s has no kiln manifest (not committed; use source.AllowUncommitted to read it anyway)", s.cfg.Dir, kiln.ErrNoPartition, dir)
-	}
-	matches, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
+	entries, err := fsys.List(ctx, dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	sort.Strings(matches)
-	out := make([]dataFile, len(matches))
-	for i, m := range matches {
-		out[i] = dataFile{path: m}
+	if len(entries) == 0 {
+		return nil, nil, fmt.Errorf("parquet dataset %s: %w: %s", s.opts.cfg.Location, kiln.ErrNoPartition, fsys.Path(rel))
+	}
+	if !s.opts.cfg.Uncommitted {
+		return nil, nil, fmt.Errorf("parquet dataset %s: %w: %s has no kiln manifest (not committed; use source.AllowUncommitted to read it anyway)", s.opts.cfg.Location, kiln.ErrNoPartition, fsys.Path(rel))
+	}
+	var out []dataFile
+	for _, e := range entries {
+		if !e.IsDir && strings.HasSuffix(e.Key, ".parquet") && !hidden(base(dir, e)) {
+			out = append(out, dataFile{key: e.Key})
+		}
 	}
 	return out, nil, nil
 }
 
 // partsFor returns the partition directories to read for p.
-func (s *ParquetSource) partsFor(p kiln.Partition) ([]string, error) {
+func (s *ParquetSource) partsFor(ctx context.Context, fsys *blobfs.FS, p kiln.Partition) ([]string, error) {
 	if !p.IsAll() {
 		return []string{p.Dir()}, nil
 	}
-	parts, err := s.partitions()
+	parts, err := s.partitions(ctx, fsys)
 	if err != nil {
 		return nil, err
 	}
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("parquet dataset %s: %w: no partitions", s.cfg.Dir, kiln.ErrNoPartition)
+		return nil, fmt.Errorf("parquet dataset %s: %w: no partitions", s.opts.cfg.Location, kiln.ErrNoPartition)
 	}
 	return parts, nil
 }
@@ -224,13 +212,17 @@ func (s *ParquetSource) partsFor(p kiln.Partition) ([]string, error) {
 // committed partitions, or the BLAKE3 hashes of uncommitted files, so an
 // unchanged dataset is not read again.
 func (s *ParquetSource) SourceVersion(ctx *kiln.Context) (string, error) {
-	parts, err := s.partsFor(ctx.Partition())
+	fsys, err := s.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	parts, err := s.partsFor(ctx, fsys, ctx.Partition())
 	if err != nil {
 		return "", err
 	}
 	b := digest.NewBuilder("kiln.source.parquet.version.v1")
 	for _, rel := range parts {
-		files, m, err := s.files(rel)
+		files, m, err := s.files(ctx, fsys, rel)
 		if err != nil {
 			return "", err
 		}
@@ -240,65 +232,89 @@ func (s *ParquetSource) SourceVersion(ctx *kiln.Context) (string, error) {
 			continue
 		}
 		for _, f := range files {
-			h, _, err := digest.File(f.path)
+			h, err := fileHash(ctx, fsys, f.key)
 			if err != nil {
 				return "", err
 			}
-			b.String("file", filepath.Base(f.path)).Sum("hash", h)
+			b.String("file", f.key[strings.LastIndexByte(f.key, '/')+1:]).Sum("hash", h)
 		}
 	}
 	return b.Digest().String(), nil
 }
 
+func fileHash(ctx context.Context, fsys *blobfs.FS, key string) (digest.Sum, error) {
+	if path, ok := fsys.LocalPath(key); ok {
+		h, _, err := digest.File(path)
+		return h, err
+	}
+	b, err := fsys.ReadAll(ctx, key)
+	if err != nil {
+		return digest.Sum{}, err
+	}
+	return digest.Bytes(b), nil
+}
+
 // Read implements kiln.Source.
 func (s *ParquetSource) Read(ctx *kiln.Context) (arrow.Table, error) {
-	parts, err := s.partsFor(ctx.Partition())
+	fsys, err := s.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var schema *arrow.Schema
-	var tables []arrow.Table
+	parts, err := s.partsFor(ctx, fsys, ctx.Partition())
+	if err != nil {
+		return nil, err
+	}
+	var files []dataFile
 	for _, rel := range parts {
-		files, _, err := s.files(rel)
+		fs, _, err := s.files(ctx, fsys, rel)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			tbl, err := readFile(ctx, f, s.cfg.Columns)
-			if err != nil {
-				return nil, err
-			}
-			if schema == nil {
-				schema = tbl.Schema()
-				if s.schema != nil {
-					schema = s.schema
-				}
-			}
-			if !arrowx.SchemaEqual(schema, tbl.Schema()) {
-				return nil, fmt.Errorf("%w: file %s:\n%s", kiln.ErrSchemaMismatch, f.path, arrowx.SchemaDiff(schema, tbl.Schema()))
-			}
-			tables = append(tables, tbl)
-		}
+		files = append(files, fs...)
 	}
-	if schema == nil {
-		plan, err := s.Schema(ctx)
+	full, err := s.fullSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := projectSchema(full, s.opts.cfg.Columns, s.opts.cfg.Location)
+	if err != nil {
+		return nil, err
+	}
+	var tables []arrow.Table
+	defer func() {
+		for _, t := range tables {
+			t.Release()
+		}
+	}()
+	for _, f := range files {
+		tbl, err := readParquetFile(ctx, fsys, f)
 		if err != nil {
 			return nil, err
 		}
-		return arrowx.EmptyTable(plan), nil
+		adapted, err := fitTable(fsys.Path(f.key), tbl, full, plan, s.opts.mapping())
+		tbl.Release()
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, adapted)
 	}
-	return arrowx.Concat(schema, tables)
+	return arrowx.Concat(plan, tables)
 }
 
-func readFile(ctx context.Context, f dataFile, cols []string) (arrow.Table, error) {
+func readParquetFile(ctx context.Context, fsys *blobfs.FS, f dataFile) (arrow.Table, error) {
+	ro := pq.ReadOptions{Parallel: true}
+	path, local := fsys.LocalPath(f.key)
+	if local && f.hash.IsZero() {
+		return pq.ReadFile(ctx, path, ro)
+	}
+	b, err := fsys.ReadAll(ctx, f.key)
+	if err != nil {
+		return nil, err
+	}
 	if !f.hash.IsZero() {
-		h, _, err := digest.File(f.path)
-		if err != nil {
-			return nil, err
-		}
-		if h != f.hash {
-			return nil, fmt.Errorf("file %s: BLAKE3 %s differs from its manifest's %s: it changed after commit", f.path, h.Short(), f.hash.Short())
+		if h := digest.Bytes(b); h != f.hash {
+			return nil, fmt.Errorf("file %s: BLAKE3 %s differs from its manifest's %s: it changed after commit", fsys.Path(f.key), h.Short(), f.hash.Short())
 		}
 	}
-	return pq.ReadFile(ctx, f.path, pq.ReadOptions{Columns: cols, Parallel: true})
+	return pq.Read(ctx, bytes.NewReader(b), fsys.Path(f.key), ro)
 }
