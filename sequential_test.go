@@ -125,3 +125,17 @@ func TestContextNextAndPrevious(t *testing.T) {
 	assert.Equal(t, "dt=2024-03-01", prev.Partition)
 	assert.Equal(t, "dt=2024-03-05", next.Partition)
 }
+
+func TestLandedPartitionOutlivesItsRawFiles(t *testing.T) {
+	lake := t.TempDir()
+	_, err := testPipeline(t, lake, cfg5).Run(context.Background(), day("2024-03-02"), kiln.Targets("bronze.readings"))
+	require.NoError(t, err)
+	// The source's data now starts later: 2024-03-02 is gone upstream.
+	later := cfg5
+	later.First = "2024-03-03"
+	res, err := testPipeline(t, lake, later).Run(context.Background(), day("2024-03-02"), kiln.Targets("bronze.readings"))
+	require.NoError(t, err)
+	n, _ := res.Node("bronze.readings")
+	assert.Equal(t, kiln.StatusCached, n.Status, "the landed copy stands")
+	assert.EqualValues(t, 500, n.Rows)
+}

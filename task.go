@@ -167,7 +167,7 @@ func (t *task) run(ctx context.Context) {
 		if v, ok := n.node.source.(SourceVersioner); ok {
 			err := safeCall(func() (err error) { token, err = v.SourceVersion(c); return err })
 			if errors.Is(err, ErrNoPartition) {
-				t.status = StatusAbsent
+				t.absentSource(c, m)
 				return
 			}
 			if err != nil {
@@ -197,7 +197,7 @@ func (t *task) run(ctx context.Context) {
 	out, err := t.compute(c)
 	t.releaseInputs()
 	if n.Kind == "source" && errors.Is(err, ErrNoPartition) {
-		t.status = StatusAbsent
+		t.absentSource(c, m)
 		return
 	}
 	if err != nil {
@@ -281,6 +281,19 @@ func (t *task) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// absentSource handles a source that no longer has the partition. If it was
+// landed before, the landed copy stands (raw files are often deleted after
+// landing; bronze keeps them): the node counts as cached. Otherwise the
+// partition is absent.
+func (t *task) absentSource(c *Context, m *Manifest) {
+	if t.r.mode == modeRun && m != nil && t.r.filesPresent(t.node.Name, t.part, m) {
+		c.Logger().Info("source no longer has the partition; keeping the landed copy")
+		t.status, t.manifest, t.fp, t.content, t.rows, t.checks = StatusCached, m, m.Fingerprint, m.ContentHash, m.Rows, m.Checks
+		return
+	}
+	t.status = StatusAbsent
 }
 
 // compute reads the source or applies the transform to the loaded inputs.
