@@ -1,0 +1,337 @@
+package kernels
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/kiln-data/kiln/internal/par"
+)
+
+// OrderKey is one key of a sort as order-preserving codes: row i sorts
+// before row j when Codes[i] < Codes[j] (ties keep input order).
+type OrderKey struct {
+	// Codes holds one code per row; codes of null rows are ignored.
+	Codes []uint64
+	// Null marks null rows; nil when there are none.
+	Null []bool
+	// NullsFirst puts nulls before all values (else after).
+	NullsFirst bool
+}
+
+// SortKey is one key of SortPerm: a column and its direction.
+type SortKey struct {
+	Col        Col
+	Desc       bool
+	NullsFirst bool
+}
+
+// SortPerm returns the permutation that sorts the rows by keys (the first
+// key most significant): perm[k] is the input row at output position k. The
+// sort is stable: rows with equal keys keep their input order. Integers and
+// times compare as numbers, floats numerically with NaN greater than every
+// other value and -0 equal to +0, strings and binaries bytewise, false
+// before true. Descending keys reverse the value order; nulls go first or
+// last as asked, in either direction.
+func SortPerm(n int, keys []SortKey) ([]int32, error) {
+	ok := make([]OrderKey, len(keys))
+	for i, k := range keys {
+		if k.Col.Len != n {
+			return nil, fmt.Errorf("kernels: sort key %d has %d rows, want %d", i, k.Col.Len, n)
+		}
+		codes, err := OrderCodes(k.Col, k.Desc)
+		if err != nil {
+			return nil, err
+		}
+		ok[i] = OrderKey{Codes: codes, Null: k.Col.NullMask(), NullsFirst: k.NullsFirst}
+	}
+	return SortByCodes(n, ok)
+}
+
+// OrderCodes returns order-preserving codes of a column's values (see
+// SortPerm for the order), reversed when desc. Codes of nulls are 0.
+func OrderCodes(c Col, desc bool) ([]uint64, error) {
+	out := make([]uint64, c.Len)
+	switch KindOf(c.Type) {
+	case KindInt:
+		var scratch []int64
+		for ci, a := range c.Chunks {
+			o := out[c.Starts[ci]:c.Starts[ci+1]]
+			for i, v := range intView(a, &scratch, true) {
+				o[i] = uint64(v) ^ bias
+			}
+		}
+	case KindFloat:
+		var scratch []float64
+		for ci, a := range c.Chunks {
+			o := out[c.Starts[ci]:c.Starts[ci+1]]
+			for i, v := range floatView(a, &scratch) {
+				o[i] = floatOrder(v)
+			}
+		}
+	case KindBytes:
+		codes := make([]uint32, c.Len)
+		bytesRanks(c, codes)
+		for i, v := range codes {
+			out[i] = uint64(v)
+		}
+	default:
+		return nil, fmt.Errorf("kernels: unsupported sort key type %s", c.Type)
+	}
+	if desc {
+		for i := range out {
+			out[i] = ^out[i]
+		}
+	}
+	if c.Nulls > 0 {
+		for ci, a := range c.Chunks {
+			zeroNulls(a, out[c.Starts[ci]:c.Starts[ci+1]])
+		}
+	}
+	return out, nil
+}
+
+// floatOrder maps a float to a code whose unsigned order is the float's
+// order, NaN above +Inf and -0 equal to +0.
+func floatOrder(x float64) uint64 {
+	if x != x {
+		return math.MaxUint64
+	}
+	if x == 0 {
+		x = 0
+	}
+	b := math.Float64bits(x)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | bias
+}
+
+// bytesRanks writes, per row, the rank of its value among the column's
+// distinct values in bytewise order (nulls get 0, values 1...).
+func bytesRanks(c Col, out []uint32) {
+	t := bytesDict(c, out)
+	order := make([]int32, t.len())
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return bytes.Compare(t.keys[a], t.keys[b]) })
+	rank := make([]uint32, len(order)+1) // by code: 0 stays 0 (null)
+	for r, id := range order {
+		rank[id+1] = uint32(r) + 1
+	}
+	for i, code := range out {
+		out[i] = rank[code]
+	}
+}
+
+// SortByCodes returns the stable permutation of n rows sorting them by keys
+// (the first most significant).
+func SortByCodes(n int, keys []OrderKey) ([]int32, error) {
+	if err := CheckRows(n); err != nil {
+		return nil, err
+	}
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	if n < 2 || len(keys) == 0 {
+		return perm, nil
+	}
+	// Normalize each key to [0, span] (nulls 0) and measure its width.
+	type norm struct {
+		lo    uint64
+		width int // value bits
+		nbit  int // 1 when the key has nulls
+	}
+	ns := make([]norm, len(keys))
+	total := 0
+	for k, key := range keys {
+		lo, hi, any := uint64(math.MaxUint64), uint64(0), false
+		for i, c := range key.Codes {
+			if key.Null != nil && key.Null[i] {
+				continue
+			}
+			lo, hi, any = min(lo, c), max(hi, c), true
+		}
+		if !any {
+			lo, hi = 0, 0
+		}
+		ns[k] = norm{lo: lo, width: bits.Len64(hi - lo)}
+		if key.Null != nil {
+			ns[k].nbit = 1
+		}
+		total += ns[k].width + ns[k].nbit
+	}
+	codes := make([]uint64, n)
+	if total <= 64 {
+		// One radix sort over the keys packed into one code.
+		for k, key := range keys {
+			nk := ns[k]
+			w := uint(nk.width + nk.nbit)
+			for i := range codes {
+				v := key.Codes[i] - nk.lo
+				if nk.nbit == 1 {
+					null := key.Null[i]
+					if null {
+						v = 0
+					}
+					if null != key.NullsFirst { // nulls last: null bit 1; nulls first: values 1
+						v |= 1 << nk.width
+					}
+				}
+				codes[i] = codes[i]<<w | v // a shift by 64 gives 0
+			}
+		}
+		radixSort(codes, perm, total)
+		return perm, nil
+	}
+	// Least significant key first; each pass is stable.
+	var tmp []int32
+	for k := len(keys) - 1; k >= 0; k-- {
+		key, nk := keys[k], ns[k]
+		for i, p := range perm {
+			codes[i] = key.Codes[p] - nk.lo
+			if key.Null != nil && key.Null[p] {
+				codes[i] = 0
+			}
+		}
+		radixSort(codes, perm, nk.width)
+		if key.Null != nil {
+			tmp = grow(&tmp, n)
+			w := 0
+			for pass := range 2 {
+				wantNull := (pass == 0) == key.NullsFirst
+				for _, p := range perm {
+					if key.Null[p] == wantNull {
+						tmp[w] = p
+						w++
+					}
+				}
+			}
+			copy(perm, tmp)
+		}
+	}
+	return perm, nil
+}
+
+const radixBits = 8
+
+// radixSort stably sorts perm by codes (both permuted together). Every code
+// must be below 2^width. Large inputs take one pass on the top digit, then
+// sort each bucket (small enough for the cache) on the rest, buckets in
+// parallel: the result is the same permutation at any thread count.
+func radixSort(codes []uint64, perm []int32, width int) {
+	n := len(codes)
+	if width == 0 || n < 2 {
+		return
+	}
+	if n <= 256 {
+		smallSort(codes, perm)
+		return
+	}
+	c2 := make([]uint64, n)
+	p2 := make([]int32, n)
+	if n < 1<<16 || width <= radixBits {
+		if lsd(codes, perm, c2, p2, width) {
+			copy(codes, c2)
+			copy(perm, p2)
+		}
+		return
+	}
+	const buckets = 1 << radixBits
+	shift := uint(width - radixBits)
+	var start [buckets + 1]int
+	for _, c := range codes {
+		start[(c>>shift)+1]++
+	}
+	for b := range buckets {
+		start[b+1] += start[b]
+	}
+	pos := start
+	for i, c := range codes {
+		d := c >> shift
+		j := pos[d]
+		pos[d]++
+		c2[j] = c
+		p2[j] = perm[i]
+	}
+	const tasks = 64
+	_ = par.Do(context.Background(), tasks, func(t int) error {
+		for b := t * buckets / tasks; b < (t+1)*buckets/tasks; b++ {
+			lo, hi := start[b], start[b+1]
+			if hi-lo < 2 {
+				copy(codes[lo:hi], c2[lo:hi])
+				copy(perm[lo:hi], p2[lo:hi])
+				continue
+			}
+			if hi-lo <= 64 {
+				smallSort(c2[lo:hi], p2[lo:hi])
+				copy(codes[lo:hi], c2[lo:hi])
+				copy(perm[lo:hi], p2[lo:hi])
+				continue
+			}
+			// Sort c2[lo:hi] on its low bits using codes[lo:hi] as scratch.
+			if !lsd(c2[lo:hi], p2[lo:hi], codes[lo:hi], perm[lo:hi], int(shift)) {
+				copy(codes[lo:hi], c2[lo:hi])
+				copy(perm[lo:hi], p2[lo:hi])
+			}
+		}
+		return nil
+	})
+}
+
+// smallSort is a stable insertion sort for short runs.
+func smallSort(codes []uint64, perm []int32) {
+	for i := 1; i < len(codes); i++ {
+		c, p := codes[i], perm[i]
+		j := i
+		for j > 0 && codes[j-1] > c {
+			codes[j], perm[j] = codes[j-1], perm[j-1]
+			j--
+		}
+		codes[j], perm[j] = c, p
+	}
+}
+
+// lsd sorts codes and perm stably on the low width bits with 8-bit digits,
+// using c2 and p2 as scratch. It reports whether the result ended up in the
+// scratch slices.
+func lsd(codes []uint64, perm []int32, c2 []uint64, p2 []int32, width int) bool {
+	n := len(codes)
+	passes := (width + 7) / 8
+	var hist [8][256]int
+	for _, c := range codes {
+		for p := range passes {
+			hist[p][(c>>(8*p))&255]++
+		}
+	}
+	src, dst := codes, c2
+	sp, dp := perm, p2
+	swapped := false
+	for p := range passes {
+		h := &hist[p]
+		if h[(src[0]>>(8*p))&255] == n {
+			continue // every code has the same digit
+		}
+		sum := 0
+		for b := range h {
+			h[b], sum = sum, sum+h[b]
+		}
+		shift := uint(8 * p)
+		for i, c := range src {
+			d := (c >> shift) & 255
+			j := h[d]
+			h[d]++
+			dst[j] = c
+			dp[j] = sp[i]
+		}
+		src, dst = dst, src
+		sp, dp = dp, sp
+		swapped = !swapped
+	}
+	return swapped
+}
