@@ -8,82 +8,48 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/transform"
 )
 
 // cleanEvents drops events without a user and keeps the first copy of each
 // event id. Output order: input order.
-var cleanEvents = kiln.Func("quickstart.clean_events", "v1",
-	func(ctx *kiln.Context, _ struct{}, in arrow.Table) (arrow.Table, error) {
-		rows, err := kiln.Rows[Event](in)
-		if err != nil {
-			return nil, err
-		}
-		seen := make(map[int64]struct{}, len(rows))
-		out := rows[:0]
-		for _, ev := range rows {
-			if ev.UserID == nil {
-				continue
-			}
-			if _, dup := seen[ev.EventID]; dup {
-				continue
-			}
-			seen[ev.EventID] = struct{}{}
-			out = append(out, ev)
-		}
-		return kiln.TableOf(out)
-	})
+var cleanEvents = transform.Chain(
+	transform.DropNulls("user_id"),
+	transform.Dedupe([]string{"event_id"}, transform.KeepFirst),
+)
 
-// UserDay is one row of gold.user_daily.
-type UserDay struct {
-	DT          time.Time `kiln:"dt"`
-	UserID      int64     `kiln:"user_id"`
-	NEvents     int64     `kiln:"n_events"`
-	NViews      int64     `kiln:"n_views"`
-	NCarts      int64     `kiln:"n_carts"`
-	NPurchases  int64     `kiln:"n_purchases"`
-	Revenue     float64   `kiln:"revenue"`
-	AvgPurchase *float64  `kiln:"avg_purchase"`
+// isType is 1 for events of type t, else 0.
+func isType(t string) transform.Expr {
+	return transform.If(transform.Col("event_type").Eq(transform.Lit(t)), transform.Lit(int64(1)), transform.Lit(int64(0)))
 }
 
-// dailyFeatures aggregates one day of clean events per user. Output order:
-// user_id ascending. Sums run in input order, so they are deterministic.
-var dailyFeatures = kiln.Func("quickstart.user_daily", "v1",
-	func(ctx *kiln.Context, _ struct{}, in arrow.Table) (arrow.Table, error) {
-		rows, err := kiln.Rows[Event](in)
-		if err != nil {
-			return nil, err
-		}
-		byUser := map[int64]*UserDay{}
-		for _, ev := range rows {
-			d := byUser[*ev.UserID]
-			if d == nil {
-				d = &UserDay{DT: ctx.Partition().Start(), UserID: *ev.UserID}
-				byUser[*ev.UserID] = d
-			}
-			d.NEvents++
-			switch ev.EventType {
-			case "view":
-				d.NViews++
-			case "add_to_cart":
-				d.NCarts++
-			case "purchase":
-				d.NPurchases++
-				if ev.Amount != nil {
-					d.Revenue += *ev.Amount
-				}
-			}
-		}
-		out := make([]UserDay, 0, len(byUser))
-		for _, d := range byUser {
-			if d.NPurchases > 0 {
-				avg := d.Revenue / float64(d.NPurchases)
-				d.AvgPurchase = &avg
-			}
-			out = append(out, *d)
-		}
-		slices.SortFunc(out, func(a, b UserDay) int { return cmp.Compare(a.UserID, b.UserID) })
-		return kiln.TableOf(out)
-	})
+// dailyFeatures aggregates one day of clean events per user, with built-in
+// transforms. Output order: user_id ascending (group-by output is ordered by
+// its keys). Sums add values in input order, so they are deterministic.
+var dailyFeatures = transform.Chain(
+	transform.Derive("dt", transform.Col("ts").Date()),
+	transform.Derive("is_view", isType("view")),
+	transform.Derive("is_cart", isType("add_to_cart")),
+	transform.Derive("is_purchase", isType("purchase")),
+	transform.GroupBy("dt", "user_id").Agg(
+		transform.Count().As("n_events"),
+		transform.Sum("is_view").As("n_views"),
+		transform.Sum("is_cart").As("n_carts"),
+		transform.Sum("is_purchase").As("n_purchases"),
+		transform.Sum("amount").As("revenue"),
+		transform.Mean("amount").As("avg_purchase"),
+	),
+	transform.FillNulls(map[string]any{"revenue": 0.0}),
+)
+
+// UserDay is one row of gold.user_daily, as the rolling feature reads it.
+type UserDay struct {
+	DT         kiln.CalendarDate `kiln:"dt"`
+	UserID     int64             `kiln:"user_id"`
+	NEvents    int64             `kiln:"n_events"`
+	NPurchases int64             `kiln:"n_purchases"`
+	Revenue    float64           `kiln:"revenue"`
+}
 
 // WindowConfig configures rolling features.
 type WindowConfig struct {
@@ -110,10 +76,10 @@ var rollingFeatures = kiln.Func("quickstart.user_rolling", "v1",
 		if err != nil {
 			return nil, err
 		}
-		first := ctx.Partition().Start().AddDate(0, 0, 1-cfg.Days)
+		start := ctx.Partition().Start().AddDate(0, 0, 1-cfg.Days)
 		byUser := map[int64]*UserWindow{}
 		for _, d := range rows {
-			if d.DT.Before(first) {
+			if d.DT.Time().Before(start) {
 				continue
 			}
 			w := byUser[d.UserID]
