@@ -14,8 +14,6 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/jsonarrow"
-	"github.com/kiln-data/kiln/internal/landing"
-	"github.com/kiln-data/kiln/internal/retry"
 )
 
 // HTTPConfig configures an HTTP JSON API source; see HTTP.
@@ -68,8 +66,8 @@ type HTTPConfig struct {
 	// RateLimit caps requests per second, retries included (0: no limit).
 	RateLimit float64
 	// Retry bounds the retries of one page on 429, 408, 5xx and network
-	// errors (defaults: 5 attempts, 200ms initial wait, 30s max, 2 minutes
-	// budget).
+	// errors (defaults: 5 attempts, 200ms initial wait, 30s max step, 2
+	// minutes budget).
 	Retry Backoff
 	// Client sends the requests (default: a client with a 30s timeout).
 	Client *http.Client
@@ -77,10 +75,6 @@ type HTTPConfig struct {
 	MaxPages int
 	// MaxBody fails a page larger than this many bytes (default 64 MiB).
 	MaxBody int64
-	// CommitWait bounds how long an incremental landing waits for another
-	// partition of this source, read earlier by this process, to commit
-	// (default 30s).
-	CommitWait time.Duration
 }
 
 // HTTPPagingStyle names a pagination scheme.
@@ -197,36 +191,8 @@ type HTTPSince struct {
 	Initial string `json:"initial,omitempty"`
 }
 
-// Backoff bounds the retries of one request to an external service (an
-// API page, a Kafka metadata request): exponential waits from Initial,
-// doubling up to Max, at most Attempts requests and Budget of waiting in
-// all. Zero fields take the source's defaults.
-type Backoff struct {
-	// Attempts is the maximum number of requests (default 5).
-	Attempts int
-	// Initial is the first wait; waits double.
-	Initial time.Duration
-	// Max caps one wait. For HTTP, a Retry-After asking for longer fails
-	// at once rather than retrying early.
-	Max time.Duration
-	// Budget caps the total wait.
-	Budget time.Duration
-}
-
-// policy converts b, with defaults, to the internal retry policy.
-func (b Backoff) policy(initial, maxWait, budget time.Duration) retry.Policy {
-	p := retry.Policy{Attempts: b.Attempts, Initial: b.Initial, Max: b.Max, Budget: b.Budget}
-	if p.Initial <= 0 {
-		p.Initial = initial
-	}
-	if p.Max <= 0 {
-		p.Max = maxWait
-	}
-	if p.Budget <= 0 {
-		p.Budget = budget
-	}
-	return p
-}
+// httpBackoff is HTTPConfig.Retry's defaults.
+var httpBackoff = Backoff{Attempts: 5, Initial: 200 * time.Millisecond, Max: 30 * time.Second, Budget: 2 * time.Minute}
 
 // HTTPSource reads a JSON API; create one with HTTP. It is safe for
 // concurrent use.
@@ -239,7 +205,6 @@ type HTTPSource struct {
 	limiter *rate.Limiter
 	client  *http.Client
 	err     error
-	guard   landing.Guard[kiln.Partition]
 }
 
 // httpSpec is what goes into the fingerprint.
@@ -264,12 +229,13 @@ type httpSpec struct {
 //
 // Pages are fetched one after another (see HTTPPaging). Each request waits
 // for the rate limit, and a page that fails with 429, 408, a 5xx status or a
-// network error is retried with exponential backoff within Backoff,
-// honoring Retry-After (seconds or an HTTP date). Only the failing page is
-// retried: pages already fetched in this run are kept, never requested
-// again. When a page's retries run out, the run fails with the cause
-// (wrapping a "retries exhausted" error) and nothing is committed; the
-// previous partition stays as it was.
+// network error is retried with exponential backoff within Retry (a
+// Backoff), honoring Retry-After (seconds or an HTTP date) even beyond the
+// Backoff's Max; a Retry-After past what is left of its Budget fails at
+// once. Only the failing page is retried: pages already fetched in this run
+// are kept, never requested again. When a page's retries run out, the run
+// fails with an error wrapping ErrUnavailable and the cause, and nothing is
+// committed; the previous partition stays as it was.
 //
 // # What is resumed
 //
@@ -285,12 +251,17 @@ type httpSpec struct {
 // version: the landed copy is the record of what the API returned). Force
 // refetches it with the same request; with Since{Column}, records past its
 // stored mark are dropped, so a refetch does not take records that later
-// partitions hold. Land incremental partitions in partition order. Within a
-// process, incremental landings of one source run one at a time, each
-// waiting for the partitions read before it to commit (up to CommitWait),
-// so a Backfill with parallelism still lands each record once; a partition
-// landed after a later one was committed is empty (its records are in the
-// later one). Landing from two processes at once is not supported.
+// partitions hold.
+//
+// With Since the source is kiln.Sequential: the engine lands the partitions
+// of one Run or Backfill one at a time in partition order, each after the
+// previous one committed, and skips the later ones when one fails, so a
+// Backfill with parallelism still lands each record once and its rerun
+// resumes at the failed partition. A partition landed after a later one was
+// committed (a gap filled late) is empty: its records are in the later one
+// (found with kiln.Context.Next). Do not land one source from two runs at
+// once (two processes, or two concurrent Run calls): both would start from
+// the same committed mark.
 //
 // # Bad records
 //
@@ -300,7 +271,6 @@ type httpSpec struct {
 // valid JSON fails the run with the byte offset.
 func HTTP(cfg HTTPConfig) *HTTPSource {
 	s := &HTTPSource{cfg: cfg}
-	s.guard = landing.Guard[kiln.Partition]{Compare: kiln.Partition.Compare, Wait: cfg.CommitWait}
 	s.err = s.init()
 	if s.err != nil {
 		s.err = fmt.Errorf("http source %s: %w", httpRedactURL(cfg.URL), s.err)
@@ -409,6 +379,10 @@ func (s *HTTPSource) Schema(*kiln.Context) (*arrow.Schema, error) {
 	}
 	return s.schema, nil
 }
+
+// Sequential implements kiln.Sequential: an incremental source (Since)
+// lands partitions in order, each from the mark the previous one left.
+func (s *HTTPSource) Sequential() bool { return s.cfg.Since != nil }
 
 // SourceVersion implements kiln.SourceVersioner with a constant: a landed
 // partition is not fetched again unless forced.

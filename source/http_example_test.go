@@ -2,9 +2,11 @@ package source_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -49,4 +51,23 @@ func ExampleHTTP() {
 	// Output:
 	// 3 rows
 	// ["ada","bob","cy"]
+}
+
+// A server that stays down: the source retries within its Backoff, then
+// fails with an error wrapping ErrUnavailable (the same for SQL, with
+// SQLRetry, and Kafka, with KafkaConfig.Retry).
+func ExampleBackoff() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+	}))
+	defer api.Close()
+
+	src := source.HTTP(source.HTTPConfig{
+		URL:    api.URL + "/v1/users",
+		Schema: arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil),
+		Retry:  source.Backoff{Attempts: 3, Initial: time.Millisecond, Max: 10 * time.Millisecond, Budget: time.Second},
+	})
+	_, err := src.Read(kiln.NewContext(context.Background(), "bronze.users", kiln.All))
+	fmt.Println(errors.Is(err, source.ErrUnavailable))
+	// Output: true
 }

@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,17 +71,11 @@ func (f *httpFetcher) scrubText(s string) string {
 	return strings.ReplaceAll(s, f.secret, "[redacted]")
 }
 
-// get fetches one page, retrying transient failures. Only this page is
-// retried.
+// get fetches one page, retrying transient failures (see HTTP). Only this
+// page is retried.
 func (f *httpFetcher) get(ctx context.Context, u *url.URL, page int) (body []byte, hdr http.Header, err error) {
-	pol := f.s.cfg.Retry.policy(200*time.Millisecond, 30*time.Second, 2*time.Minute)
-	err = retry.Do(ctx, pol, func(ctx context.Context) error {
-		b, h, after, err := f.once(ctx, u, page)
-		var r *retry.Retryable
-		if err != nil && errors.As(err, &r) && after > pol.Max {
-			return fmt.Errorf("%w (the server asked to retry after %s, more than the %s allowed)", r.Err, after, pol.Max)
-		}
-		body, hdr = b, h
+	err = retryUnavailable(ctx, f.s.cfg.Retry.policy(httpBackoff), func(ctx context.Context) error {
+		body, hdr, err = f.once(ctx, u, page)
 		return err
 	})
 	return body, hdr, f.scrub(err)
@@ -90,16 +83,16 @@ func (f *httpFetcher) get(ctx context.Context, u *url.URL, page int) (body []byt
 
 // once sends one request. Transient failures are marked retryable, with the
 // server's Retry-After.
-func (f *httpFetcher) once(ctx context.Context, u *url.URL, page int) ([]byte, http.Header, time.Duration, error) {
+func (f *httpFetcher) once(ctx context.Context, u *url.URL, page int) ([]byte, http.Header, error) {
 	s := f.s
 	if s.limiter != nil {
 		if err := s.limiter.Wait(ctx); err != nil {
-			return nil, nil, 0, err
+			return nil, nil, err
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	for _, k := range httpSortedKeys(s.cfg.Header) {
@@ -112,9 +105,9 @@ func (f *httpFetcher) once(ctx context.Context, u *url.URL, page int) ([]byte, h
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, 0, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return nil, nil, 0, retry.Mark(fmt.Errorf("%s: %w", where, err))
+		return nil, nil, retry.Mark(fmt.Errorf("%s: %w", where, err))
 	}
 	defer resp.Body.Close()
 	limit := s.cfg.MaxBody
@@ -124,21 +117,21 @@ func (f *httpFetcher) once(ctx context.Context, u *url.URL, page int) ([]byte, h
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, 0, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
-		return nil, nil, 0, retry.Mark(fmt.Errorf("%s: reading the body: %w", where, err))
+		return nil, nil, retry.Mark(fmt.Errorf("%s: reading the body: %w", where, err))
 	}
 	code := resp.StatusCode
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 		after := httpRetryAfter(resp.Header, time.Now())
-		return nil, nil, after, retry.MarkAfter(fmt.Errorf("%s: HTTP %s%s", where, resp.Status, f.snippet(body)), after)
+		return nil, nil, retry.MarkAfter(fmt.Errorf("%s: HTTP %s%s", where, resp.Status, f.snippet(body)), after)
 	case code < 200 || code > 299:
-		return nil, nil, 0, fmt.Errorf("%s: HTTP %s%s", where, resp.Status, f.snippet(body))
+		return nil, nil, fmt.Errorf("%s: HTTP %s%s", where, resp.Status, f.snippet(body))
 	case int64(len(body)) > limit:
-		return nil, nil, 0, fmt.Errorf("%s: body larger than %d bytes (MaxBody)", where, limit)
+		return nil, nil, fmt.Errorf("%s: body larger than %d bytes (MaxBody)", where, limit)
 	}
-	return body, resp.Header, 0, nil
+	return body, resp.Header, nil
 }
 
 // snippet is the start of an error body for messages, scrubbed.

@@ -3,6 +3,8 @@ package source_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/source"
 )
 
@@ -205,4 +208,18 @@ func apiConfig(a *fakeAPI, path string, paging source.HTTPPaging) source.HTTPCon
 		Paging:  paging,
 		Retry:   source.Backoff{Attempts: 4, Initial: time.Millisecond, Max: 50 * time.Millisecond, Budget: time.Second},
 	}
+}
+
+// sinceConfig reads /since incrementally by updated_at.
+func sinceConfig(a *fakeAPI) source.HTTPConfig {
+	cfg := apiConfig(a, "/since", source.CursorPaging("cursor", "meta.next"))
+	cfg.Since = &source.HTTPSince{Param: "since", Column: "updated_at"}
+	return cfg
+}
+
+// httpPipeline lands cfg into the node bronze.api of a pipeline over lake.
+func httpPipeline(lake string, cfg source.HTTPConfig) *kiln.Pipeline {
+	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	p.Source("bronze.api", source.HTTP(cfg))
+	return p
 }

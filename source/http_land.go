@@ -1,6 +1,7 @@
 package source
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -76,24 +77,26 @@ func landJSONColumns(schema *arrow.Schema, paths map[string]string, raw []string
 	return cols, specs, nil
 }
 
-// landNext returns the manifest of the first committed partition of the
-// node after the current one, or nil. Only day and hour partitions can be
-// probed, up to 800 days or 1,440 hours ahead (the engine has no listing for
-// sources yet).
-func landNext(ctx *kiln.Context) (*kiln.Manifest, error) {
-	p := ctx.Partition()
-	probe := 0
-	switch p.Grain() {
-	case kiln.GrainDay:
-		probe = 800
-	case kiln.GrainHour:
-		probe = 1440
+// landStateOf decodes the source state stored in a committed manifest into
+// v. It reports false when m is nil or holds no state.
+func landStateOf(m *kiln.Manifest, v any) (bool, error) {
+	if m == nil || len(m.SourceState) == 0 {
+		return false, nil
 	}
-	for i := 1; i <= probe; i++ {
-		m, err := ctx.Manifest(ctx.Node(), p.Add(i))
-		if err != nil || m != nil {
-			return m, err
-		}
+	if err := json.Unmarshal(m.SourceState, v); err != nil {
+		return false, fmt.Errorf("state of %s %s: %w", m.Dataset, m.Partition, err)
 	}
-	return nil, nil
+	return true, nil
+}
+
+// landRawMax caps the raw text kept with a rejected record.
+const landRawMax = 64 << 10
+
+// landRejected is a record set aside with Context.Reject: where it is, why,
+// and its raw text up to landRawMax bytes.
+func landRejected(where string, err error, raw []byte) kiln.Rejected {
+	if len(raw) > landRawMax {
+		raw = raw[:landRawMax]
+	}
+	return kiln.Rejected{Where: where, Reason: err.Error(), Raw: string(raw)}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 )
 
 // httpMarkable reports whether a column can carry a Since mark.
@@ -53,11 +54,11 @@ func httpParseMark(dt arrow.DataType, v string) (httpMark, error) {
 		if err != nil {
 			return httpMark{}, fmt.Errorf("mark %q: want an RFC 3339 time", v)
 		}
-		ts, err := arrow.TimestampFromTime(tm, t.Unit)
-		if err != nil {
-			return httpMark{}, fmt.Errorf("mark %q: %w", v, err)
+		ts, ok := arrowx.TimeToUnit(tm, t.Unit)
+		if !ok {
+			return httpMark{}, fmt.Errorf("mark %q: out of range for %s", v, t)
 		}
-		return httpMark{n: int64(ts), set: true}, nil
+		return httpMark{n: ts, set: true}, nil
 	case *arrow.Date32Type:
 		tm, err := time.Parse(time.DateOnly, v)
 		if err != nil {

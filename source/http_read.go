@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -49,12 +48,13 @@ func (s *HTTPSource) read(ctx *kiln.Context, f *httpFetcher) (arrow.Table, error
 		tbl, _, err := s.fetchAll(ctx, f, "", nil)
 		return tbl, err
 	}
+	var st, prevSt, nextSt httpState
 	// Recomputing a committed partition: its stored mark range.
 	own, err := ctx.Manifest(ctx.Node(), ctx.Partition())
 	if err != nil {
 		return nil, err
 	}
-	if st, ok, err := httpStateOf(own); err != nil {
+	if ok, err := landStateOf(own, &st); err != nil {
 		return nil, err
 	} else if ok {
 		if s.cfg.Since.Token != "" {
@@ -65,58 +65,37 @@ func (s *HTTPSource) read(ctx *kiln.Context, f *httpFetcher) (arrow.Table, error
 		return tbl, err
 	}
 
-	committed := func(p kiln.Partition) (bool, error) {
-		m, err := ctx.Manifest(ctx.Node(), p)
-		return m != nil, err
-	}
-	end, err := s.guard.Begin(ctx, ctx.Pipeline()+"\x00"+ctx.Node(), ctx.Partition(), committed)
-	if err != nil {
-		return nil, err
-	}
-	read := false
-	defer func() { end(read) }()
+	// Landing for the first time, after the previous partition committed
+	// (the source is sequential): from its mark.
+	from := s.cfg.Since.Initial
 	prev, err := ctx.Previous()
 	if err != nil {
 		return nil, err
 	}
-	from := s.cfg.Since.Initial
-	if st, ok, err := httpStateOf(prev); err != nil {
+	if ok, err := landStateOf(prev, &prevSt); err != nil {
 		return nil, err
 	} else if ok {
-		from = st.Mark
+		from = prevSt.Mark
 	}
-	next, err := landNext(ctx)
+	next, err := ctx.Next()
 	if err != nil {
 		return nil, err
 	}
-	if st, ok, err := httpStateOf(next); err != nil {
+	if ok, err := landStateOf(next, &nextSt); err != nil {
 		return nil, err
 	} else if ok {
 		// A later partition was landed first: it holds everything after
 		// our mark.
-		if st.From != from {
-			return nil, fmt.Errorf("since: the committed partition %s starts at mark %q, not at %q where %s would: the landed marks are inconsistent", next.Partition, st.From, from, ctx.Partition())
+		if nextSt.From != from {
+			return nil, fmt.Errorf("since: the committed partition %s starts at mark %q, not at %q where %s would: the landed marks are inconsistent", next.Partition, nextSt.From, from, ctx.Partition())
 		}
 		if err := ctx.SetState(httpState{From: from, Mark: from}); err != nil {
 			return nil, err
 		}
-		read = true
 		return arrowx.EmptyTable(s.schema), nil
 	}
 	tbl, _, err := s.fetchAll(ctx, f, from, nil)
-	read = err == nil
 	return tbl, err
-}
-
-func httpStateOf(m *kiln.Manifest) (httpState, bool, error) {
-	var st httpState
-	if m == nil || len(m.SourceState) == 0 {
-		return st, false, nil
-	}
-	if err := json.Unmarshal(m.SourceState, &st); err != nil {
-		return st, false, fmt.Errorf("state of %s %s: %w", m.Dataset, m.Partition, err)
-	}
-	return st, true, nil
 }
 
 // fetchAll walks the pages from the first and builds the table. from is the
@@ -279,11 +258,7 @@ func (s *HTTPSource) pageRecords(ctx *kiln.Context, dec *jsonarrow.Decoder, body
 				itemErr = true
 				return fmt.Errorf("%s: %w", where, err)
 			}
-			raw := item
-			if len(raw) > landRawMax {
-				raw = raw[:landRawMax]
-			}
-			ctx.Reject(kiln.Rejected{Where: where, Reason: err.Error(), Raw: string(raw)})
+			ctx.Reject(landRejected(where, err, item))
 			return nil
 		}
 		if dec.Len() >= httpBatchRows {

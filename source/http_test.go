@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,15 +103,40 @@ func TestHTTPRetriesOnlyTheFailingPage(t *testing.T) {
 	assert.Equal(t, 1, a.hitsOf("/page?page=4&per_page=5"))
 }
 
-func TestBackoffAfterBeyondMaxFailsAtOnce(t *testing.T) {
+func TestHTTPRetryAfterBeyondMaxIsHonored(t *testing.T) {
+	// The server asks for 1s, more than the 50ms Max, and throttles again
+	// a request that comes earlier: with two attempts, only waiting the
+	// whole 1s (it fits in the budget) succeeds.
+	a := newFakeAPI(t, apiItems(0, 3))
+	var until time.Time
+	a.fail = func(_, _ string, hit int) *apiFailure {
+		if hit == 1 {
+			until = time.Now().Add(time.Second)
+		}
+		if time.Now().Before(until) {
+			return &apiFailure{status: 429, header: map[string]string{"Retry-After": "1"}}
+		}
+		return nil
+	}
+	cfg := apiConfig(a, "/single", source.HTTPPaging{})
+	cfg.Retry.Attempts, cfg.Retry.Budget = 2, 5*time.Second
+	ids, err := httpRead(t, cfg, kiln.All)
+	require.NoError(t, err)
+	assert.Equal(t, seq(0, 3), ids)
+	assert.Len(t, a.requests, 2, "one retry, after the server's wait")
+}
+
+func TestHTTPRetryAfterBeyondBudgetFailsAtOnce(t *testing.T) {
 	a := newFakeAPI(t, apiItems(0, 3))
 	a.fail = func(string, string, int) *apiFailure {
 		return &apiFailure{status: 429, header: map[string]string{"Retry-After": "3600"}}
 	}
 	_, err := httpRead(t, apiConfig(a, "/single", source.HTTPPaging{}), kiln.All)
 	require.Error(t, err)
-	assert.ErrorContains(t, err, "the server asked to retry after 1h0m0s, more than the 50ms allowed")
-	assert.Len(t, a.requests, 1, "no early retry")
+	assert.ErrorIs(t, err, source.ErrUnavailable)
+	assert.ErrorContains(t, err, "waiting 1h0m0s more (the server asked to retry after 1h0m0s) would pass the 1s budget after 1 attempts")
+	assert.ErrorContains(t, err, "HTTP 429 Too Many Requests")
+	assert.Len(t, a.requests, 1, "no early retry, no wait")
 }
 
 func TestHTTPThrottledServer(t *testing.T) {
@@ -149,8 +174,7 @@ func TestHTTPDownFailsCleanly(t *testing.T) {
 	lake := t.TempDir()
 	cfg := apiConfig(a, "/page", source.PageNumberPaging("page").WithSize("per_page", 5))
 	cfg.Window = &source.HTTPWindow{StartParam: "from", EndParam: "to"}
-	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	p.Source("bronze.api", source.HTTP(cfg))
+	p := httpPipeline(lake, cfg)
 	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
 	require.NoError(t, err)
 	before, m1 := landed(t, lake, "bronze.api", kiln.Date(2024, 1, 1))
@@ -164,6 +188,7 @@ func TestHTTPDownFailsCleanly(t *testing.T) {
 	}
 	_, err = p.Run(ctx, kiln.Date(2024, 1, 2))
 	require.Error(t, err)
+	assert.ErrorIs(t, err, source.ErrUnavailable)
 	assert.ErrorContains(t, err, "retries exhausted after 4 attempts")
 	assert.ErrorContains(t, err, "page 2 (GET "+a.URL+"/page?from=2024-01-02T00%3A00%3A00Z&page=2&per_page=5&to=2024-01-03T00%3A00%3A00Z): HTTP 503 Service Unavailable: maintenance")
 	assert.False(t, committedAt(lake, "bronze.api", kiln.Date(2024, 1, 2)))
@@ -185,10 +210,8 @@ func TestHTTPSinceResumesFromCommittedMark(t *testing.T) {
 	a := newFakeAPI(t, apiItems(0, 12))
 	lake := t.TempDir()
 	var fail bool
-	cfg := apiConfig(a, "/since", source.CursorPaging("cursor", "meta.next"))
-	cfg.Since = &source.HTTPSince{Param: "since", Column: "updated_at"}
-	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	p.Source("bronze.api", source.HTTP(cfg))
+	cfg := sinceConfig(a)
+	p := httpPipeline(lake, cfg)
 
 	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
 	require.NoError(t, err)
@@ -241,8 +264,7 @@ func TestHTTPSinceToken(t *testing.T) {
 	lake := t.TempDir()
 	cfg := apiConfig(a, "/sync", source.CursorPaging("cursor", "meta.next"))
 	cfg.Since = &source.HTTPSince{Param: "since", Token: "meta.sync"}
-	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	p.Source("bronze.api", source.HTTP(cfg))
+	p := httpPipeline(lake, cfg)
 	var all []int64
 	for d, n := range []int{7, 9, 9, 16} {
 		a.setItems(apiItems(0, n))
@@ -259,20 +281,77 @@ func TestHTTPSinceBackfillInParallel(t *testing.T) {
 	ctx := context.Background()
 	a := newFakeAPI(t, apiItems(0, 20))
 	lake := t.TempDir()
-	cfg := apiConfig(a, "/since", source.CursorPaging("cursor", "meta.next"))
-	cfg.Since = &source.HTTPSince{Param: "since", Column: "updated_at"}
-	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	p.Source("bronze.api", source.HTTP(cfg))
+	cfg := sinceConfig(a)
+	assert.True(t, source.HTTP(cfg).Sequential())
+	p := httpPipeline(lake, cfg)
 	days, err := kiln.Days("2024-01-01", "2024-01-04")
 	require.NoError(t, err)
-	_, err = p.Backfill(ctx, days, kiln.Parallel(2))
-	require.NoError(t, err)
-	var all []int64
-	for _, d := range days {
-		tbl, _ := landed(t, lake, "bronze.api", d)
-		all = append(all, int64Column(t, tbl, "id")...)
+
+	// Day 1 lands everything; day 2 (the first request with a mark) is
+	// refused: days 3 and 4 are not fetched.
+	var fail atomic.Bool
+	fail.Store(true)
+	a.fail = func(_, query string, _ int) *apiFailure {
+		if fail.Load() && strings.Contains(query, "since=") {
+			return &apiFailure{status: 400, body: "bad mark"}
+		}
+		return nil
 	}
-	assert.ElementsMatch(t, seq(0, 20), all, "whatever order the landings ran in, each record landed once")
+	b, err := p.Backfill(ctx, days, kiln.Parallel(4))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "HTTP 400 Bad Request: bad mark")
+	assert.Equal(t, days[1:], b.Failed())
+	for _, r := range b.Runs[2:] {
+		n, _ := r.Node("bronze.api")
+		assert.Equal(t, kiln.StatusSkipped, n.Status, "%s", r.Partition)
+		assert.ErrorIs(t, n.Err, kiln.ErrUpstream, "%s", r.Partition)
+	}
+	d1, _ := landed(t, lake, "bronze.api", days[0])
+	assert.Equal(t, seq(0, 20), int64Column(t, d1, "id"))
+	assert.Equal(t, 1, strings.Count(strings.Join(a.requests, " "), "since="), "one request with a mark: day 2's, refused")
+
+	// New records arrive; the rerun resumes at day 2 from day 1's mark and
+	// lands each record once, in partition order.
+	fail.Store(false)
+	a.setItems(apiItems(0, 27))
+	_, err = p.Backfill(ctx, days, kiln.Parallel(4))
+	require.NoError(t, err)
+	want := [][]int64{seq(0, 20), seq(20, 27), nil, nil}
+	for i, d := range days {
+		tbl, _ := landed(t, lake, "bronze.api", d)
+		var got []int64
+		if tbl != nil && tbl.NumRows() > 0 {
+			got = int64Column(t, tbl, "id")
+		}
+		assert.Equal(t, want[i], got, "%s", d)
+	}
+}
+
+func TestHTTPSinceGapLandedLater(t *testing.T) {
+	ctx := context.Background()
+	a := newFakeAPI(t, apiItems(0, 8))
+	lake := t.TempDir()
+	cfg := sinceConfig(a)
+	p := httpPipeline(lake, cfg)
+	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
+	require.NoError(t, err)
+	a.setItems(apiItems(0, 15))
+	_, err = p.Run(ctx, kiln.Date(2026, 6, 1))
+	require.NoError(t, err)
+	later, _ := landed(t, lake, "bronze.api", kiln.Date(2026, 6, 1))
+	assert.Equal(t, seq(8, 15), int64Column(t, later, "id"))
+
+	// The gap, landed late, is empty: its records are in the partition
+	// after it, however far ahead.
+	requests := len(a.requests)
+	_, err = p.Run(ctx, kiln.Date(2024, 1, 2))
+	require.NoError(t, err)
+	gap, m := landed(t, lake, "bronze.api", kiln.Date(2024, 1, 2))
+	if gap != nil {
+		assert.Zero(t, gap.NumRows())
+	}
+	assert.JSONEq(t, `{"from":"2024-01-01T00:07:00Z","mark":"2024-01-01T00:07:00Z","pages":0,"records":0}`, string(m.SourceState))
+	assert.Len(t, a.requests, requests, "the API is not asked")
 }
 
 func TestHTTPBadRecords(t *testing.T) {
@@ -288,8 +367,7 @@ func TestHTTPBadRecords(t *testing.T) {
 
 	lake := t.TempDir()
 	cfg.RejectBad = true
-	p := kiln.New("http_test", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	p.Source("bronze.api", source.HTTP(cfg))
+	p := httpPipeline(lake, cfg)
 	_, err = p.Run(ctx, kiln.All)
 	require.NoError(t, err)
 	tbl, _ := landed(t, lake, "bronze.api", kiln.All)

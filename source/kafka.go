@@ -10,7 +10,6 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/jsonarrow"
-	"github.com/kiln-data/kiln/internal/landing"
 )
 
 // KafkaConfig configures a Kafka landing source; see Kafka.
@@ -53,15 +52,17 @@ type KafkaConfig struct {
 	ClientOptions []kgo.Opt
 	// Retry bounds the retries of metadata and offset requests when the
 	// cluster is unreachable (defaults: 5 attempts, 200ms initial wait, 5s
-	// max, 30s budget), on top of franz-go's own request retries.
+	// max step, 30s budget), on top of franz-go's own request retries.
+	// When they run out, the run fails with an error wrapping
+	// ErrUnavailable.
 	Retry Backoff
 	// IdleTimeout fails a landing whose consumption makes no progress for
 	// this long (default 30s).
 	IdleTimeout time.Duration
-	// CommitWait bounds how long a landing waits for another partition of
-	// this source, read earlier by this process, to commit (default 30s).
-	CommitWait time.Duration
 }
+
+// kafkaBackoff is KafkaConfig.Retry's defaults.
+var kafkaBackoff = Backoff{Attempts: 5, Initial: 200 * time.Millisecond, Max: 5 * time.Second, Budget: 30 * time.Second}
 
 // KafkaStart says where a landing begins on a Kafka partition with no
 // landed records yet.
@@ -81,15 +82,14 @@ const (
 )
 
 // KafkaSource lands a Kafka topic into bronze partitions; create one with
-// Kafka. It is safe for concurrent use; landings of one source run one at a
-// time.
+// Kafka. It is safe for concurrent use, and kiln.Sequential: the engine
+// lands its partitions one at a time, in partition order.
 type KafkaSource struct {
 	cfg    KafkaConfig
 	spec   kafkaSpec
 	schema *arrow.Schema
 	value  []jsonarrow.Column // the Value columns, or nil for raw bytes
 	err    error              // a configuration error, reported by Schema and Read
-	guard  landing.Guard[kiln.Partition]
 }
 
 // kafkaSpec is what goes into the fingerprint: everything that shapes the
@@ -123,8 +123,9 @@ type kafkaSpec struct {
 //     (the last stable offset: only committed transactional records are
 //     read) when no such record exists yet. For All and static partitions,
 //     or with UpToHighWater: the high-water mark at landing time.
-//   - a later partition that is already committed bounds end to its start,
-//     so landing a gap late never overlaps what is committed.
+//   - a later partition that is already committed (kiln.Context.Next)
+//     bounds end to its start, so landing a gap late never overlaps what is
+//     committed.
 //
 // So a backfill of past days splits the log by record time, a daily run
 // shortly after midnight lands yesterday and not the first minutes of today,
@@ -146,15 +147,22 @@ type kafkaSpec struct {
 //
 // # Landing order
 //
-// Land partitions forward in time. Within a process, landings of one source
-// run one at a time, and each first waits for partitions this process read
-// earlier to commit, so a Backfill with parallelism stays exactly-once (see
-// CommitWait). Landing from two processes at once is not supported. A
-// committed partition that lies more than 800 days (1,440 hours) after the
-// one being landed is not seen when bounding end.
+// Land partitions forward in time. The source is kiln.Sequential: the engine
+// lands the partitions of one Run or Backfill one at a time in partition
+// order, each after the previous one committed, and skips the later ones
+// when one fails; so a Backfill with parallelism stays exactly-once, and its
+// rerun resumes at the failed partition. Do not land one topic into one
+// dataset from two runs at once (two processes, or two concurrent Run
+// calls): both would start where the same committed partition ended.
+//
+// # Failures
+//
+// Metadata and offset requests to a cluster that is unreachable are retried
+// within Retry; when it runs out the run fails with an error wrapping
+// ErrUnavailable. A consumption that makes no progress for IdleTimeout
+// fails the run. Either way nothing is committed.
 func Kafka(cfg KafkaConfig) *KafkaSource {
 	s := &KafkaSource{cfg: cfg}
-	s.guard = landing.Guard[kiln.Partition]{Compare: kiln.Partition.Compare, Wait: cfg.CommitWait}
 	s.spec = kafkaSpec{Topic: cfg.Topic, Headers: cfg.Headers, Start: cfg.Start, UpToHighWater: cfg.UpToHighWater, RejectBad: cfg.RejectBad}
 	s.err = s.init()
 	return s
@@ -222,6 +230,10 @@ func (s *KafkaSource) Schema(*kiln.Context) (*arrow.Schema, error) {
 	}
 	return s.schema, nil
 }
+
+// Sequential implements kiln.Sequential: each partition starts where the
+// previous committed one ended.
+func (s *KafkaSource) Sequential() bool { return true }
 
 // SourceVersion implements kiln.SourceVersioner. A landed partition is what
 // was landed: its content depends only on its stored offset ranges, so the

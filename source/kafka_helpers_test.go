@@ -22,6 +22,7 @@ import (
 	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/lineage"
+	"github.com/kiln-data/kiln/source"
 )
 
 // kafkaCluster starts an in-process Kafka cluster (kfake, on loopback) with
@@ -52,6 +53,22 @@ func kafkaRec(p int32, ts time.Time, id int) *kgo.Record {
 		Key:       fmt.Appendf(nil, "k%d", id),
 		Value:     fmt.Appendf(nil, `{"id": %d, "user": {"name": "u%d"}}`, id, id%7),
 	}
+}
+
+// kafkaFiveLanded lands five records of a one-partition topic as
+// 2024-01-01 of a new lake, and returns the pipeline, the brokers and the
+// lake.
+func kafkaFiveLanded(t testing.TB) (*kiln.Pipeline, []string, string) {
+	t.Helper()
+	_, brokers := kafkaCluster(t, 1)
+	lake := t.TempDir()
+	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"})
+	for i := range 5 {
+		kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(1, i), i))
+	}
+	_, err := p.Run(context.Background(), kiln.Date(2024, 1, 1))
+	require.NoError(t, err)
+	return p, brokers, lake
 }
 
 // kafkaDay returns a time on 2024-01-d.
@@ -140,6 +157,19 @@ func (c toggleCheck) Spec() kiln.Spec { return kiln.Spec{Name: "test.toggle", Ve
 
 func (c toggleCheck) Evaluate(_ *kiln.Context, t arrow.Table) (kiln.CheckResult, error) {
 	return kiln.CheckResult{Check: "toggle", Severity: kiln.SeverityError, Success: !c.fail.Load(), ElementCount: t.NumRows()}, nil
+}
+
+// partCheck fails on one partition while its flag is set.
+type partCheck struct {
+	part kiln.Partition
+	fail *atomic.Bool
+}
+
+func (c partCheck) Spec() kiln.Spec { return kiln.Spec{Name: "test.part", Version: "1"} }
+
+func (c partCheck) Evaluate(ctx *kiln.Context, t arrow.Table) (kiln.CheckResult, error) {
+	bad := c.fail.Load() && ctx.Partition().String() == c.part.String()
+	return kiln.CheckResult{Check: "part", Severity: kiln.SeverityError, Success: !bad, ElementCount: t.NumRows()}, nil
 }
 
 // jsonElem returns element i of a JSON array, compacted.

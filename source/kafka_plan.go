@@ -2,12 +2,10 @@ package source
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -45,15 +43,9 @@ func (st *kafkaState) rangeOf(p int32) (kafkaRange, bool) {
 // kafkaStateOf decodes the state of a committed manifest; nil when there is
 // none or it is for another topic.
 func kafkaStateOf(m *kiln.Manifest, topic string) (*kafkaState, error) {
-	if m == nil || len(m.SourceState) == 0 {
-		return nil, nil
-	}
 	var st kafkaState
-	if err := json.Unmarshal(m.SourceState, &st); err != nil {
-		return nil, fmt.Errorf("state of %s %s: %w", m.Dataset, m.Partition, err)
-	}
-	if st.Topic != topic {
-		return nil, nil
+	if ok, err := landStateOf(m, &st); err != nil || !ok || st.Topic != topic {
+		return nil, err
 	}
 	return &st, nil
 }
@@ -73,7 +65,7 @@ func kafkaPartitions(ctx context.Context, cl *kgo.Client, pol retry.Policy, topi
 	rt.Topic = kmsg.StringPtr(topic)
 	req.Topics = append(req.Topics, rt)
 	var parts []int32
-	err := retry.Do(ctx, pol, func(ctx context.Context) error {
+	err := retryUnavailable(ctx, pol, func(ctx context.Context) error {
 		resp, err := req.RequestWith(ctx, cl)
 		if err != nil {
 			return retry.Mark(err)
@@ -105,7 +97,7 @@ func kafkaPartitions(ctx context.Context, cl *kgo.Client, pol retry.Policy, topi
 }
 
 func (s *KafkaSource) policy() retry.Policy {
-	return s.cfg.Retry.policy(200*time.Millisecond, 5*time.Second, 30*time.Second)
+	return s.cfg.Retry.policy(kafkaBackoff)
 }
 
 // kafkaListOffsets asks the partitions' leaders for the offset at ts (a
@@ -126,7 +118,7 @@ func kafkaListOffsets(ctx context.Context, cl *kgo.Client, pol retry.Policy, top
 	}
 	req.Topics = append(req.Topics, rt)
 	out := make(map[int32]int64, len(parts))
-	err := retry.Do(ctx, pol, func(ctx context.Context) error {
+	err := retryUnavailable(ctx, pol, func(ctx context.Context) error {
 		resp, err := req.RequestWith(ctx, cl)
 		if err != nil {
 			return retry.Mark(err)
@@ -180,9 +172,9 @@ func (s *KafkaSource) listAll(ctx *kiln.Context, cl *kgo.Client, parts []int32) 
 }
 
 // nextCommitted returns the state of the first committed partition after
-// the current one, if any (see landNext).
+// the current one, if any.
 func (s *KafkaSource) nextCommitted(ctx *kiln.Context) (*kafkaState, error) {
-	m, err := landNext(ctx)
+	m, err := ctx.Next()
 	if err != nil || m == nil {
 		return nil, err
 	}

@@ -47,23 +47,12 @@ func (s *KafkaSource) Read(ctx *kiln.Context) (arrow.Table, error) {
 		}
 		return s.land(ctx, st, true)
 	}
-
-	committed := func(p kiln.Partition) (bool, error) {
-		m, err := ctx.Manifest(ctx.Node(), p)
-		return m != nil, err
-	}
-	end, err := s.guard.Begin(ctx, ctx.Pipeline()+"\x00"+ctx.Node(), ctx.Partition(), committed)
-	if err != nil {
-		return nil, fmt.Errorf("topic %s: %w", s.cfg.Topic, err)
-	}
-	read := false
-	defer func() { end(read) }()
+	// Landing for the first time, after the previous partition committed
+	// (the source is sequential).
 	if st, err = s.plan(ctx, cl); err != nil {
 		return nil, err
 	}
-	tbl, err := s.land(ctx, st, false)
-	read = err == nil
-	return tbl, err
+	return s.land(ctx, st, false)
 }
 
 func (s *KafkaSource) clientOpts() []kgo.Opt {
@@ -266,11 +255,7 @@ func (s *KafkaSource) appendRecord(p *kafkaPart, r *kgo.Record) error {
 		if !s.cfg.RejectBad {
 			return fmt.Errorf("%s: %w", where, err)
 		}
-		raw := r.Value
-		if len(raw) > landRawMax {
-			raw = raw[:landRawMax]
-		}
-		p.rejects = append(p.rejects, kiln.Rejected{Where: where, Reason: err.Error(), Raw: string(raw)})
+		p.rejects = append(p.rejects, landRejected(where, err, r.Value))
 		return nil
 	}
 	if p.b.rows >= kafkaBatchRows {
@@ -278,6 +263,3 @@ func (s *KafkaSource) appendRecord(p *kafkaPart, r *kgo.Record) error {
 	}
 	return nil
 }
-
-// landRawMax caps the raw text kept with a rejected record.
-const landRawMax = 64 << 10

@@ -127,7 +127,7 @@ func TestKafkaFailedRunLandsOnceOnRerun(t *testing.T) {
 	_, brokers := kafkaCluster(t, 2)
 	lake := t.TempDir()
 	var fail atomic.Bool
-	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events", CommitWait: 50 * time.Millisecond}, toggleCheck{&fail})
+	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"}, toggleCheck{&fail})
 	for i := range 20 {
 		kafkaProduce(t, brokers, kafkaRec(int32(i%2), kafkaDay(1, i), i))
 	}
@@ -195,7 +195,8 @@ func TestKafkaBackfillInParallelTilesTheLog(t *testing.T) {
 	ctx := context.Background()
 	_, brokers := kafkaCluster(t, 3)
 	lake := t.TempDir()
-	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"})
+	var fail atomic.Bool
+	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"}, partCheck{kiln.Date(2024, 1, 3), &fail})
 	want := map[int][]string{}
 	var recs []*kgo.Record
 	next := map[int32]int{}
@@ -210,7 +211,26 @@ func TestKafkaBackfillInParallelTilesTheLog(t *testing.T) {
 	kafkaProduce(t, brokers, recs...)
 	days, err := kiln.Days("2024-01-01", "2024-01-05")
 	require.NoError(t, err)
-	_, err = p.Backfill(ctx, days, kiln.Parallel(2))
+
+	// Day 3 is read, then fails its check: days 1 and 2 are committed, day
+	// 3 is not, and days 4 and 5 are not even read.
+	fail.Store(true)
+	b, err := p.Backfill(ctx, days, kiln.Parallel(4))
+	require.ErrorIs(t, err, kiln.ErrCheckFailed)
+	assert.Equal(t, days[2:], b.Failed())
+	for i, d := range days {
+		assert.Equal(t, i < 2, committedAt(lake, "bronze.events", d), "day %d", i+1)
+	}
+	for _, r := range b.Runs[3:] {
+		n, _ := r.Node("bronze.events")
+		assert.Equal(t, kiln.StatusSkipped, n.Status, "%s", r.Partition)
+		assert.ErrorIs(t, n.Err, kiln.ErrUpstream, "%s", r.Partition)
+	}
+
+	// The rerun resumes at day 3 and lands every record exactly once, each
+	// in its day, whatever the parallelism.
+	fail.Store(false)
+	_, err = p.Backfill(ctx, days, kiln.Parallel(4))
 	require.NoError(t, err)
 	var all []string
 	for d := 1; d <= 5; d++ {
@@ -248,6 +268,31 @@ func TestKafkaGapLandedLater(t *testing.T) {
 		all = append(all, got...)
 	}
 	assertUnique(t, all)
+}
+
+func TestKafkaGapBoundedByALaterPartitionAnyDistanceAhead(t *testing.T) {
+	ctx := context.Background()
+	_, brokers := kafkaCluster(t, 1)
+	lake := t.TempDir()
+	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events", UpToHighWater: true})
+	y2027 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(1, 1), 0), kafkaRec(0, kafkaDay(1, 2), 1))
+	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
+	require.NoError(t, err)
+	kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(2, 1), 2), kafkaRec(0, y2027, 3), kafkaRec(0, y2027, 4))
+	_, err = p.Run(ctx, kiln.Date(2027, 1, 1))
+	require.NoError(t, err)
+	far, _ := landed(t, lake, "bronze.events", kiln.Date(2027, 1, 1))
+	assert.Equal(t, []string{"0@3", "0@4"}, kafkaKeys(t, far))
+
+	// Landing the gap late, up to the high-water mark: it stops where the
+	// committed partition three years ahead begins.
+	kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(2, 2), 5))
+	_, err = p.Run(ctx, kiln.Date(2024, 1, 2))
+	require.NoError(t, err)
+	gap, m := landed(t, lake, "bronze.events", kiln.Date(2024, 1, 2))
+	assert.Equal(t, []string{"0@2"}, kafkaKeys(t, gap))
+	assert.JSONEq(t, `{"topic":"events","ranges":[{"partition":0,"start":2,"end":3,"records":1}]}`, string(m.SourceState))
 }
 
 func TestKafkaAllPartitionUpToHighWater(t *testing.T) {
@@ -316,15 +361,7 @@ func TestKafkaJSONValues(t *testing.T) {
 
 func TestKafkaRetentionLossFailsReproduction(t *testing.T) {
 	ctx := context.Background()
-	_, brokers := kafkaCluster(t, 1)
-	lake := t.TempDir()
-	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"})
-	for i := range 5 {
-		kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(1, i), i))
-	}
-	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
-	require.NoError(t, err)
-
+	p, brokers, lake := kafkaFiveLanded(t)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
 	require.NoError(t, err)
 	defer cl.Close()
@@ -359,7 +396,8 @@ func TestKafkaDownFailsCleanly(t *testing.T) {
 	c.Close()
 	_, err = p.Run(ctx, kiln.Date(2024, 1, 2))
 	require.Error(t, err)
-	assert.ErrorContains(t, err, "topic events: metadata: retries exhausted after 3 attempts")
+	assert.ErrorIs(t, err, source.ErrUnavailable)
+	assert.ErrorContains(t, err, "topic events: metadata: unavailable: retries exhausted after 3 attempts")
 	assert.ErrorContains(t, err, "connection refused")
 	assert.False(t, committedAt(lake, "bronze.events", kiln.Date(2024, 1, 2)))
 	_, m2 := landed(t, lake, "bronze.events", kiln.Date(2024, 1, 1))
@@ -387,14 +425,7 @@ func TestKafkaSameBytesAtAnyGOMAXPROCS(t *testing.T) {
 
 func TestKafkaChangedRangeFailsReproduction(t *testing.T) {
 	ctx := context.Background()
-	_, brokers := kafkaCluster(t, 1)
-	lake := t.TempDir()
-	p := kafkaPipeline(t, lake, source.KafkaConfig{Brokers: brokers, Topic: "events"})
-	for i := range 5 {
-		kafkaProduce(t, brokers, kafkaRec(0, kafkaDay(1, i), i))
-	}
-	_, err := p.Run(ctx, kiln.Date(2024, 1, 1))
-	require.NoError(t, err)
+	p, _, lake := kafkaFiveLanded(t)
 	// Pretend the range held one more record when it was landed (as if
 	// compaction had removed one since).
 	path := filepath.Join(lake, "bronze", "events", "dt=2024-01-01", "_kiln", "manifest.json")
@@ -427,7 +458,7 @@ func TestKafkaConfigErrors(t *testing.T) {
 
 func TestKafkaSpecHoldsNoBrokers(t *testing.T) {
 	a := source.Kafka(source.KafkaConfig{Brokers: []string{"127.0.0.1:1"}, Topic: "events"}).Spec()
-	b := source.Kafka(source.KafkaConfig{Brokers: []string{"127.0.0.1:2"}, Topic: "events", CommitWait: time.Second}).Spec()
+	b := source.Kafka(source.KafkaConfig{Brokers: []string{"127.0.0.1:2"}, Topic: "events", IdleTimeout: time.Second, Retry: source.Backoff{Attempts: 2}}).Spec()
 	assert.Equal(t, a, b, "brokers and tuning do not change the fingerprint")
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/digest"
-	"github.com/kiln-data/kiln/internal/retry"
 )
 
 // SQLSource reads the result of a SQL query through any database/sql driver
@@ -103,8 +102,9 @@ import (
 // to the scale, precision checked); utf8 and binary from text and bytes;
 // bool from booleans and the integers 0 and 1; date32 from times (their UTC
 // date) and "YYYY-MM-DD" text; timestamps from times (converted to UTC,
-// truncated to the unit) and RFC 3339 or SQLite-style text (UTC when no
-// offset is given). NULL becomes null, or is an error in a non-nullable
+// truncated to the unit, out of range when the unit cannot hold them: for
+// nanoseconds, outside 1677-2262) and RFC 3339 or SQLite-style text (UTC
+// when no offset is given). NULL becomes null, or is an error in a non-nullable
 // declared column. A value that does not convert is an error naming the row
 // (1-based in the result) and column, wrapping ErrBadValue; with
 // SQLRejectBadRows the row is set aside with ctx.Reject instead (the
@@ -117,7 +117,7 @@ import (
 // is unavailable (connection refused or reset, the server shutting down or
 // starting, too many connections, SQLite busy) is retried with exponential
 // backoff within a bounded budget (SQLRetry); when the budget is spent the
-// run fails with an error wrapping ErrDatabaseUnavailable and the cause, and
+// run fails with an error wrapping ErrUnavailable and the cause, and
 // nothing is committed. Errors name the source's database identity and the
 // query, never the DSN.
 //
@@ -137,7 +137,7 @@ type SQLSource struct {
 	cfg     sqlConfig
 	schema  *arrow.Schema // declared, or nil
 	timeout time.Duration
-	policy  retry.Policy
+	retry   Backoff
 	retryIf func(error) bool
 }
 
@@ -163,9 +163,6 @@ type sqlField struct {
 
 // Errors of SQL sources, checkable with errors.Is.
 var (
-	// ErrDatabaseUnavailable is wrapped by the error of a run that gave up
-	// on an unavailable database after its retry budget.
-	ErrDatabaseUnavailable = errors.New("database unavailable")
 	// ErrBadValue is wrapped by a SQLValueError: a value that does not fit
 	// its column's Arrow type.
 	ErrBadValue = errors.New("bad value")
@@ -243,14 +240,13 @@ func SQLQuestionMarks() SQLOption { return func(s *SQLSource) { s.cfg.QuestionMa
 // default is 10 minutes.
 func SQLTimeout(d time.Duration) SQLOption { return func(s *SQLSource) { s.timeout = d } }
 
-// SQLRetry bounds the retries of an unavailable database: at most attempts
-// tries, waiting from initial, doubling up to 10 s per wait, within budget
-// in total. Zero values keep the defaults (5 attempts, 100 ms, 1 minute).
-func SQLRetry(attempts int, initial, budget time.Duration) SQLOption {
-	return func(s *SQLSource) {
-		s.policy.Attempts, s.policy.Initial, s.policy.Budget = attempts, initial, budget
-	}
-}
+// SQLRetry bounds the retries of an unavailable database. Zero fields keep
+// the defaults: 5 attempts, 100ms initial wait, 10s max step, 1 minute
+// budget.
+func SQLRetry(b Backoff) SQLOption { return func(s *SQLSource) { s.retry = b } }
+
+// sqlBackoff is SQLRetry's defaults.
+var sqlBackoff = Backoff{Attempts: 5, Initial: 100 * time.Millisecond, Max: 10 * time.Second, Budget: time.Minute}
 
 // SQLRetryIf adds a test for errors worth retrying (the database being
 // briefly unavailable) to the built-in ones.

@@ -88,12 +88,12 @@ func TestPostgresDownIsCleanFailure(t *testing.T) {
 	postgresDSN(t)
 	// Nothing listens on port 1: every connection is refused.
 	src := source.OpenSQL("pgx", "postgres://kiln:hunter2@127.0.0.1:1/shop?sslmode=disable&connect_timeout=1", "SELECT 1 AS x",
-		source.SQLRetry(3, time.Millisecond, time.Second),
+		source.SQLRetry(source.Backoff{Attempts: 3, Initial: time.Millisecond, Budget: time.Second}),
 		source.SQLSchema(arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)))
 	defer src.Close()
 	_, _, err := sqlRead(t, src, kiln.All)
 	require.Error(t, err)
-	assert.ErrorIs(t, err, source.ErrDatabaseUnavailable)
+	assert.ErrorIs(t, err, source.ErrUnavailable)
 	assert.NotContains(t, err.Error(), "hunter2")
 	assert.Contains(t, err.Error(), `sql source "pgx:postgres://127.0.0.1:1/shop"`)
 	assert.NotContains(t, fmt.Sprint(src.Spec().Config), "hunter2")

@@ -51,7 +51,7 @@ func (s *SQLSource) withRetry(kctx *kiln.Context, fn func(rc *sqlRun) error) err
 		return s.wrap(err)
 	}
 	attempt := 0
-	err := retry.Do(kctx, s.policy, func(ctx context.Context) error {
+	err := retryUnavailable(kctx, s.retry.policy(sqlBackoff), func(ctx context.Context) error {
 		attempt++
 		err := fn(&sqlRun{s: s, ctx: ctx, mem: kctx.Allocator()})
 		if err != nil && ctx.Err() == nil && s.retryable(err) {
@@ -60,9 +60,6 @@ func (s *SQLSource) withRetry(kctx *kiln.Context, fn func(rc *sqlRun) error) err
 		}
 		return err
 	})
-	if errors.Is(err, retry.ErrExhausted) {
-		err = fmt.Errorf("%w: %w", ErrDatabaseUnavailable, err)
-	}
 	if err != nil {
 		return s.wrap(err)
 	}

@@ -61,7 +61,7 @@ func (b *sqlBackend) insert(t testing.TB, id int, customer, amount string, minut
 
 func (b *sqlBackend) source(db *sql.DB, opts ...source.SQLOption) *source.SQLSource {
 	opts = append([]source.SQLOption{source.SQLSchema(sqlOrdersSchema), source.SQLDatabase("test-" + b.driver),
-		source.SQLRetry(4, time.Millisecond, time.Second)}, opts...)
+		source.SQLRetry(source.Backoff{Attempts: 4, Initial: time.Millisecond, Budget: time.Second})}, opts...)
 	return source.SQL(db, "SELECT id, customer, amount, paid, updated_at FROM "+b.table, opts...)
 }
 
@@ -193,7 +193,7 @@ func scenarioResume(t *testing.T, b *sqlBackend) {
 	n, err = sqlRun(t, p, d3)
 	require.Error(t, err)
 	assert.Equal(t, kiln.StatusFailed, n.Status)
-	assert.ErrorIs(t, err, source.ErrDatabaseUnavailable)
+	assert.ErrorIs(t, err, source.ErrUnavailable)
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	_, committed = sqlLakeState(t, lakeDir, "bronze.orders", d3)
 	assert.False(t, committed)
@@ -243,7 +243,7 @@ func scenarioUnavailable(t *testing.T, b *sqlBackend) {
 	db, conn = sqlFlakyDB(t, b.driver, b.dsn, -1)
 	_, _, err = sqlRead(t, b.source(db), kiln.All)
 	require.Error(t, err)
-	assert.ErrorIs(t, err, source.ErrDatabaseUnavailable)
+	assert.ErrorIs(t, err, source.ErrUnavailable)
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	assert.Contains(t, err.Error(), `sql source "test-`+b.driver+`"`)
 	assert.Contains(t, err.Error(), "after 4 attempts")
@@ -258,7 +258,7 @@ func scenarioTimeout(t *testing.T, b *sqlBackend) {
 	_, _, err := sqlRead(t, src, kiln.All)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.False(t, errors.Is(err, source.ErrDatabaseUnavailable), "a timeout is not retried")
+	assert.False(t, errors.Is(err, source.ErrUnavailable), "a timeout is not retried")
 	assert.Contains(t, err.Error(), `sql source "slow"`)
 	assert.Contains(t, err.Error(), "timed out after 100ms")
 }

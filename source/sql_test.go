@@ -80,6 +80,8 @@ func TestSQLDeclaredSchemaConvertsValues(t *testing.T) {
 		{ts(arrow.Millisecond), "'2024-03-01 10:00:00.5'", "2024-03-01T10:00:00.5Z"},
 		{ts(arrow.Second), "'2024-03-01 12:00:00+02:00'", "2024-03-01T10:00:00Z"},
 		{ts(arrow.Nanosecond), "'2024-03-01'", "2024-03-01T00:00:00Z"},
+		{ts(arrow.Nanosecond), "'2300-01-01'", "error: cannot convert string \"2300-01-01\" to timestamp[ns, tz=UTC]: out of range"},
+		{ts(arrow.Microsecond), "'2300-01-01'", "2300-01-01T00:00:00Z"},
 		{ts(arrow.Microsecond), "1700000000", "error: wrong type"},
 		{ts(arrow.Microsecond), "'yesterday'", "error: not a date or time"},
 		{arrow.PrimitiveTypes.Int64, "NULL", "NULL"},

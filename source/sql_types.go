@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kiln-data/kiln/internal/arrowx"
 )
 
 // inferSQLType maps a driver's column type to an Arrow type, following the
@@ -270,21 +272,12 @@ func (c *sqlColumn) convert(v any) error {
 		if err != nil {
 			return c.badf(v, err)
 		}
-		c.iv = timeInUnit(t, c.unit)
+		var ok bool
+		if c.iv, ok = arrowx.TimeToUnit(t, c.unit); !ok {
+			return c.badf(v, errOutOfRange)
+		}
 	}
 	return nil
-}
-
-func timeInUnit(t time.Time, u arrow.TimeUnit) int64 {
-	switch u {
-	case arrow.Second:
-		return t.Unix()
-	case arrow.Millisecond:
-		return t.UnixMilli()
-	case arrow.Microsecond:
-		return t.UnixMicro()
-	}
-	return t.UnixNano()
 }
 
 // appendRow appends the converted scratch value.

@@ -223,3 +223,17 @@ func TestDecoderChunking(t *testing.T) {
 	ids = append(ids, rec.Column(0).(*array.Int64).Int64Values()...)
 	assert.Equal(t, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, ids)
 }
+
+func TestDecoderTimestampOutOfRange(t *testing.T) {
+	d, err := NewDecoder(memory.DefaultAllocator, []Column{
+		{Field: arrow.Field{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "UTC"}, Nullable: true}},
+	})
+	require.NoError(t, err)
+	defer d.Release()
+	require.NoError(t, d.Append([]byte(`{"ts": "2262-01-01T00:00:00Z"}`)))
+	err = d.Append([]byte(`{"ts": "2300-01-01T00:00:00Z"}`))
+	var ve *ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Error(), `a string "2300-01-01T00:00:00Z" is out of range for timestamp[ns`)
+	assert.Equal(t, 1, d.Len())
+}

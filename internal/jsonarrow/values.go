@@ -10,6 +10,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/kiln-data/kiln/internal/arrowx"
 )
 
 type kind uint8
@@ -215,11 +217,11 @@ func (c *col) parse(rec []byte, d *Decoder) error {
 			if err != nil {
 				return &ValueError{Column: c.name, Msg: fmt.Sprintf("want an RFC 3339 time, got %s", describe(v))}
 			}
-			ts, err := arrow.TimestampFromTime(t, c.unit)
-			if err != nil {
+			ts, ok := arrowx.TimeToUnit(t, c.unit)
+			if !ok {
 				return &ValueError{Column: c.name, Msg: fmt.Sprintf("%s is out of range for %s", describe(v), c.typ)}
 			}
-			c.iv = int64(ts)
+			c.iv = ts
 		case kDate32:
 			t, err := time.Parse(time.DateOnly, view(s))
 			if err != nil {

@@ -17,7 +17,8 @@ type Policy struct {
 	Attempts int
 	// Initial is the first wait (default 100ms).
 	Initial time.Duration
-	// Max caps any one wait (default 10s).
+	// Max caps any one backoff step (default 10s). A wait the server asked
+	// for (Retryable.After) is not capped by Max, only by Budget.
 	Max time.Duration
 	// Budget caps the total time spent waiting (default 1 minute).
 	Budget time.Duration
@@ -75,12 +76,14 @@ var ErrExhausted = errors.New("retries exhausted")
 
 // Do calls fn until it returns nil or an error not marked Retryable, the
 // attempts or the wait budget run out, or ctx is done. Waits grow
-// exponentially from Initial up to Max, and honor a Retryable's After.
-// The returned error wraps the last cause and, when retries ran out,
-// ErrExhausted.
+// exponentially from Initial up to Max. A Retryable's After, when longer,
+// replaces the step even beyond Max: the server said when to come back, and
+// asking earlier only spends an attempt. A wait that would pass the Budget is
+// not started: Do gives up at once. The returned error wraps the last cause
+// and, when retries ran out, ErrExhausted.
 func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error {
 	p = p.withDefaults()
-	wait := p.Initial
+	wait := min(p.Initial, p.Max)
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
@@ -98,11 +101,12 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 		if r.After > d {
 			d = r.After
 		}
-		if d > p.Max {
-			d = p.Max
-		}
 		if waited+d > p.Budget {
-			return fmt.Errorf("%w: waiting %s more would pass the %s budget after %d attempts: %w", ErrExhausted, d, p.Budget, attempt, r.Err)
+			asked := ""
+			if d == r.After {
+				asked = " (the server asked to retry after " + r.After.String() + ")"
+			}
+			return fmt.Errorf("%w: waiting %s more%s would pass the %s budget after %d attempts: %w", ErrExhausted, d, asked, p.Budget, attempt, r.Err)
 		}
 		t := time.NewTimer(d)
 		select {

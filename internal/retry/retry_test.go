@@ -62,3 +62,33 @@ func TestDoHonorsRetryAfterAndCancel(t *testing.T) {
 	err = Do(ctx, Policy{Initial: time.Hour, Max: time.Hour, Budget: 2 * time.Hour}, func(context.Context) error { return Mark(errors.New("down")) })
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+func TestDoHonorsRetryAfterBeyondMaxWithinBudget(t *testing.T) {
+	pol := Policy{Initial: time.Millisecond, Max: 2 * time.Millisecond, Budget: time.Second}
+	start := time.Now()
+	calls := 0
+	err := Do(context.Background(), pol, func(context.Context) error {
+		calls++
+		if calls == 1 {
+			return MarkAfter(errors.New("429"), 40*time.Millisecond)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 2, calls)
+	assert.GreaterOrEqual(t, time.Since(start), 40*time.Millisecond, "the server's wait, not Max")
+
+	// A Retry-After beyond what is left of the budget fails at once,
+	// without another call.
+	calls = 0
+	err = Do(context.Background(), Policy{Initial: 10 * time.Millisecond, Budget: 100 * time.Millisecond}, func(context.Context) error {
+		calls++
+		if calls == 1 {
+			return Mark(errors.New("503"))
+		}
+		return MarkAfter(errors.New("429"), 95*time.Millisecond)
+	})
+	assert.ErrorIs(t, err, ErrExhausted)
+	assert.ErrorContains(t, err, "the server asked to retry after 95ms")
+	assert.Equal(t, 2, calls, "no call after a wait the budget cannot cover")
+}
