@@ -53,7 +53,9 @@ type SourceVersioner interface {
 // node's source, transform or any of its checks, the engine runs that node's
 // partitions of one Run or Backfill one at a time in partition order, each
 // after the previous one has committed, and skips the later ones when an
-// earlier one fails.
+// earlier one fails. Concurrent runs of the same pipeline value in one
+// process also take turns on such a node; runs in different processes must
+// not land the same sequential node at once.
 type Sequential interface {
 	Sequential() bool
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-data/kiln/lineage"
@@ -24,6 +25,25 @@ type Pipeline struct {
 	errs   []error
 
 	listeners []lineage.Listener
+
+	seqMu    sync.Mutex
+	seqLocks map[string]*sync.Mutex // per sequential node, across concurrent runs
+}
+
+// sequentialLock returns the lock that serializes a sequential node's
+// partitions across concurrent runs of this pipeline in one process.
+func (p *Pipeline) sequentialLock(node string) *sync.Mutex {
+	p.seqMu.Lock()
+	defer p.seqMu.Unlock()
+	if p.seqLocks == nil {
+		p.seqLocks = map[string]*sync.Mutex{}
+	}
+	m := p.seqLocks[node]
+	if m == nil {
+		m = &sync.Mutex{}
+		p.seqLocks[node] = m
+	}
+	return m
 }
 
 // Option configures a Pipeline.

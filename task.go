@@ -105,6 +105,12 @@ func (t *task) exec(ctx context.Context) {
 		t.r.notifyFinished(t)
 		return
 	}
+	if t.node.sequential() {
+		// Runs of this pipeline in other goroutines wait their turn too.
+		mu := t.r.p.sequentialLock(t.node.Name)
+		mu.Lock()
+		defer mu.Unlock()
+	}
 	t.r.notifyStarted(t)
 	t.run(ctx)
 	t.dur = time.Since(t.started)
