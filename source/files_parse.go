@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kiln-data/kiln/internal/arrowx"
 )
 
 // Text-to-value parsers shared by the CSV and NDJSON readers. They take byte
@@ -275,25 +277,5 @@ func parseTimestamp(b []byte, unit arrow.TimeUnit, layout string) (int64, bool) 
 			return 0, false
 		}
 	}
-	return toUnit(sec, nsec, unit)
-}
-
-// toUnit converts seconds and nanoseconds to a count of unit, refusing what
-// overflows int64.
-func toUnit(sec, nsec int64, unit arrow.TimeUnit) (int64, bool) {
-	var mul, div int64
-	switch unit {
-	case arrow.Second:
-		return sec, true
-	case arrow.Millisecond:
-		mul, div = 1e3, 1e6
-	case arrow.Microsecond:
-		mul, div = 1e6, 1e3
-	default:
-		mul, div = 1e9, 1
-	}
-	if sec > math.MaxInt64/mul-1 || sec < math.MinInt64/mul+1 {
-		return 0, false
-	}
-	return sec*mul + nsec/div, true
+	return arrowx.UnixToUnit(sec, nsec, unit)
 }
