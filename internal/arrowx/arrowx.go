@@ -135,3 +135,18 @@ func WithSchema(t arrow.Table, s *arrow.Schema) arrow.Table {
 	}
 	return out
 }
+
+// SliceTable returns rows [lo, hi) of t without copying.
+func SliceTable(t arrow.Table, lo, hi int64) arrow.Table {
+	cols := make([]arrow.Column, t.NumCols())
+	for i := range cols {
+		ch := array.NewChunkedSlice(t.Column(i).Data(), lo, hi)
+		cols[i] = *arrow.NewColumn(t.Schema().Field(i), ch)
+		ch.Release()
+	}
+	out := array.NewTable(t.Schema(), cols, hi-lo)
+	for i := range cols {
+		cols[i].Release()
+	}
+	return out
+}

@@ -116,7 +116,7 @@ func swap(stage, finalDir, aside string) error {
 	case statErr != nil:
 		return statErr
 	}
-	if err := exchange(stage, finalDir); err == nil {
+	if err := exchangeFunc(stage, finalDir); err == nil {
 		// stage now holds the previous partition.
 		if err := syncDir(parent); err != nil {
 			return err
@@ -130,6 +130,9 @@ func swap(stage, finalDir, aside string) error {
 	if err := os.Rename(finalDir, aside); err != nil {
 		return err
 	}
+	if err := afterAside(); err != nil {
+		return err
+	}
 	if err := os.Rename(stage, finalDir); err != nil {
 		if rerr := os.Rename(aside, finalDir); rerr != nil {
 			return errors.Join(err, rerr)
@@ -141,6 +144,13 @@ func swap(stage, finalDir, aside string) error {
 	}
 	return os.RemoveAll(aside)
 }
+
+// exchangeFunc is exchange, replaceable in tests to exercise the fallback.
+var exchangeFunc = exchange
+
+// afterAside runs in the fallback swap between moving the old partition
+// aside and moving the new one in; tests use it to simulate a crash there.
+var afterAside = func() error { return nil }
 
 // recoverDir restores a partition moved aside by a fallback swap that did not
 // finish. It is a no-op when there is nothing to restore.

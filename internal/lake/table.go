@@ -9,13 +9,21 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/digest"
+	"github.com/kiln-data/kiln/internal/par"
 	"github.com/kiln-data/kiln/internal/pq"
 )
 
-// DataFile is the name of a partition's data file. kiln writes one file per
-// partition; row groups split it internally.
+// DataFile is the name of a partition's first data file.
 const DataFile = "part-00000.parquet"
+
+// FileRows is the most rows kiln writes per data file: one row group's worth
+// (pq.DefaultRowGroupRows). A partition of n rows is split into
+// ceil(n/FileRows) files part-00000.parquet, part-00001.parquet, ..., written
+// concurrently. The split depends only on the row count, so equal content
+// still gives equal files.
+const FileRows = pq.DefaultRowGroupRows
 
 // FileInfo describes a written data file.
 type FileInfo struct {
@@ -37,13 +45,39 @@ type ManifestFunc func(files []FileInfo) ([]byte, error)
 // manifest, then the atomic swap (see Commit).
 func CommitTable(ctx context.Context, finalDir, stagingRoot string, tbl arrow.Table, opts pq.Options, manifest ManifestFunc, hooks *Hooks) error {
 	return Commit(ctx, finalDir, stagingRoot, func(dir string) ([]byte, error) {
-		fi, err := WriteParquet(ctx, filepath.Join(dir, DataFile), tbl, opts)
+		files, err := WriteFiles(ctx, dir, tbl, opts)
 		if err != nil {
 			return nil, err
 		}
-		fi.Path = DataFile
-		return manifest([]FileInfo{fi})
+		return manifest(files)
 	}, hooks)
+}
+
+// WriteFiles writes tbl into dir as FileRows-row Parquet files, concurrently,
+// and returns them in order.
+func WriteFiles(ctx context.Context, dir string, tbl arrow.Table, opts pq.Options) ([]FileInfo, error) {
+	n := tbl.NumRows()
+	count := max(1, int((n+FileRows-1)/FileRows))
+	out := make([]FileInfo, count)
+	err := par.Do(ctx, count, func(i int) error {
+		part := tbl
+		if count > 1 {
+			lo := int64(i) * FileRows
+			part = arrowx.SliceTable(tbl, lo, min(lo+FileRows, n))
+		}
+		name := fmt.Sprintf("part-%05d.parquet", i)
+		fi, err := WriteParquet(ctx, filepath.Join(dir, name), part, opts)
+		if err != nil {
+			return err
+		}
+		fi.Path = name
+		out[i] = fi
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // WriteParquet writes tbl to path with opts, fsyncs it, and returns its
