@@ -74,37 +74,12 @@ func (t *task) logger() *slog.Logger {
 func (t *task) exec(ctx context.Context) {
 	defer close(t.done)
 	defer t.releaseInputs()
-	for _, in := range t.inputs {
-		for _, u := range in.tasks {
-			select {
-			case <-u.done:
-			case <-ctx.Done():
-				t.status, t.err = StatusSkipped, t.nodeErr(ctx.Err())
-				return
-			}
-		}
-	}
-	if t.after != nil {
-		select {
-		case <-t.after.done:
-		case <-ctx.Done():
-		}
-		if s := t.after.status; s == StatusFailed || s == StatusSkipped {
-			t.status = StatusSkipped
-			t.err = t.nodeErr(fmt.Errorf("%w: %s partition %s must land first", ErrUpstream, t.node.Name, t.after.part))
-			return
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		t.status, t.err = StatusSkipped, t.nodeErr(err)
-		return
-	}
-	t.started = time.Now().UTC()
-	if !t.gatherInputs() {
-		t.dur = time.Since(t.started)
+	if !t.wait(ctx) || !t.gatherInputs() {
+		// The node never ran; listeners still hear how it ended.
 		t.r.notifyFinished(t)
 		return
 	}
+	t.started = time.Now().UTC()
 	if t.node.sequential() {
 		// Runs of this pipeline in other goroutines wait their turn too.
 		mu := t.r.p.sequentialLock(t.node.Name)
@@ -124,6 +99,39 @@ func (t *task) exec(ctx context.Context) {
 	default:
 		log.Debug("node "+string(t.status), "rows", t.rows)
 	}
+}
+
+// wait blocks until the task's inputs (and, for a sequential node, its
+// previous partition) are done. It reports false, with the task's status
+// set, when the task cannot run: the run was cancelled or the previous
+// partition of a sequential node did not land.
+func (t *task) wait(ctx context.Context) bool {
+	for _, in := range t.inputs {
+		for _, u := range in.tasks {
+			select {
+			case <-u.done:
+			case <-ctx.Done():
+				t.status, t.err = StatusSkipped, t.nodeErr(ctx.Err())
+				return false
+			}
+		}
+	}
+	if t.after != nil {
+		select {
+		case <-t.after.done:
+		case <-ctx.Done():
+		}
+		if s := t.after.status; s == StatusFailed || s == StatusSkipped {
+			t.status = StatusSkipped
+			t.err = t.nodeErr(fmt.Errorf("%w: %s partition %s must land first", ErrUpstream, t.node.Name, t.after.part))
+			return false
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		t.status, t.err = StatusSkipped, t.nodeErr(err)
+		return false
+	}
+	return true
 }
 
 // gatherInputs checks the upstream outcomes and records the inputs used. It

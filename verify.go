@@ -86,6 +86,10 @@ func (p *Pipeline) Verify(ctx context.Context, parts []Partition, opts ...RunOpt
 		return a.Partition.Compare(b.Partition)
 	})
 	if m := rep.FirstMismatch(); m != nil {
+		if m.Committed.IsZero() {
+			return rep, fmt.Errorf("%w: first differing node %q partition %s: nothing is committed to compare with (run it first)",
+				ErrNotReproducible, m.Node, m.Partition)
+		}
 		return rep, fmt.Errorf("%w: first differing node %q partition %s: recomputed %s, committed %s",
 			ErrNotReproducible, m.Node, m.Partition, m.ContentHash.Short(), m.Committed.Short())
 	}
