@@ -3,6 +3,7 @@ package source
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/blobfs"
 	"github.com/kiln-data/kiln/internal/digest"
+	"golang.org/x/sync/errgroup"
 )
 
 // FileSource reads files of one format (CSV, NDJSON, Arrow IPC) from a local
@@ -226,25 +228,35 @@ func (s *FileSource) read(ctx context.Context, part kiln.Partition, mem memory.A
 		err error
 	}
 	res := make([]result, len(files))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	// The first failing file cancels the reads still running; the error
+	// reported is still the lowest-numbered file's own (not a cancellation),
+	// so it does not depend on scheduling.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			j := &readJob{fsys: fsys, file: f, full: p.full, out: p.out, opts: &s.opts, mem: mem}
 			r := &res[i]
 			r.err = safeRead(func() error {
 				var err error
-				r.tbl, r.bad, err = s.format.read(ctx, j)
+				r.tbl, r.bad, err = s.format.read(gctx, j)
 				return err
 			})
 			if r.err != nil && !strings.Contains(r.err.Error(), j.name()) {
 				r.err = fmt.Errorf("%s: %w", j.name(), r.err)
 			}
+			return r.err
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // errors are taken from res below, in file order
+	if err := firstFileError(ctx, res, func(r result) error { return r.err }); err != nil {
+		for _, r := range res {
+			if r.tbl != nil {
+				r.tbl.Release()
+			}
+		}
+		return nil, nil, nil, err
+	}
 	var rejects []kiln.Rejected
 	tables := make([]arrow.Table, 0, len(files))
 	defer func() {
@@ -268,6 +280,29 @@ func (s *FileSource) read(ctx context.Context, part kiln.Partition, mem memory.A
 		return nil, nil, nil, err
 	}
 	return tbl, rejects, p.inferred, nil
+}
+
+// firstFileError returns the error of the lowest-numbered file that failed
+// for a reason of its own, skipping files that only saw the cancellation
+// caused by another file's failure; if the caller's ctx is done, its error.
+func firstFileError[R any](ctx context.Context, res []R, errOf func(R) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var cancelled error
+	for _, r := range res {
+		err := errOf(r)
+		switch {
+		case err == nil:
+		case errors.Is(err, context.Canceled):
+			if cancelled == nil {
+				cancelled = err
+			}
+		default:
+			return err
+		}
+	}
+	return cancelled
 }
 
 // safeRead runs f, turning a panic (in third-party decoders fed bad input)
