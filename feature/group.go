@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
-	"github.com/kiln-data/kiln/internal/pit"
+	"github.com/kiln-data/kiln/internal/kernels"
 )
 
 // Entity is what features describe (a user, an item, a user and an item):
@@ -240,8 +240,8 @@ func (g *Group) resolveSchema(s *arrow.Schema) error {
 		if err != nil {
 			return wrap(err)
 		}
-		if _, err := pit.TimeUnit(s.Field(i).Type); err != nil {
-			return wrap(&kiln.SchemaError{Column: c, Input: -1, Problem: err.Error()})
+		if kernels.TimeUnit(s.Field(i).Type) == 0 {
+			return wrap(&kiln.SchemaError{Column: c, Input: -1, Problem: fmt.Sprintf("type %s is not a timestamp or date", s.Field(i).Type)})
 		}
 	}
 	for i := range g.Features {

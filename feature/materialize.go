@@ -13,7 +13,6 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/feature/online"
-	"github.com/kiln-data/kiln/internal/pit"
 )
 
 // MaterializeResult says what a materialization did.
@@ -193,46 +192,17 @@ func latestEntries(g *Group, t arrow.Table, seqs []uint64, names []string) ([]on
 		}
 		keyCols[i] = c
 	}
-	codes, err := pit.Codes1(keyCols)
+	latest, unit, err := latestRows(context.Background(), g, t, keyCols) // in offline row order
 	if err != nil {
 		return nil, 0, time.Time{}, err
 	}
-	etime, err := kiln.Column(t, g.EventTime, nil)
-	if err != nil {
-		return nil, 0, time.Time{}, err
-	}
-	timeCols := []*arrow.Chunked{etime}
-	var ctime *arrow.Chunked
-	if g.CreatedTime != "" {
-		if ctime, err = kiln.Column(t, g.CreatedTime, nil); err != nil {
-			return nil, 0, time.Time{}, err
-		}
-		timeCols = append(timeCols, ctime)
-	}
-	unit, err := commonUnit(timeCols...)
-	if err != nil {
-		return nil, 0, time.Time{}, err
-	}
-	side := pit.Side{Key: codes.Code, KeyNull: codes.Null}
-	if side.Time, side.TimeNull, err = pit.Times(etime, unit); err != nil {
-		return nil, 0, time.Time{}, fmt.Errorf("column %q: %w", g.EventTime, err)
-	}
-	if ctime != nil {
-		if side.Created, side.CreatedNull, err = pit.Times(ctime, unit); err != nil {
-			return nil, 0, time.Time{}, fmt.Errorf("column %q: %w", g.CreatedTime, err)
-		}
-	}
-	ix, err := pit.NewIndex(side)
-	if err != nil {
-		return nil, 0, time.Time{}, err
-	}
-	latest := ix.Latest()
-	slices.Sort(latest) // write in offline row order
 
 	// Flatten the columns to single arrays for random access.
 	flat := func(c *arrow.Chunked) (arrow.Array, error) {
 		idx := make([]int32, len(latest))
-		copy(idx, latest)
+		for i, l := range latest {
+			idx[i] = l.row
+		}
 		return take(context.Background(), memory.DefaultAllocator, c, idx)
 	}
 	keys := make([]arrow.Array, len(keyCols))
@@ -267,7 +237,7 @@ func latestEntries(g *Group, t arrow.Table, seqs []uint64, names []string) ([]on
 	entries := make([]online.Entry, len(latest))
 	var maxEvent int64
 	var kb, vb []byte
-	for j, r := range latest {
+	for j, l := range latest {
 		kb = append(kb[:0], prefix...)
 		for i, a := range keys {
 			if i > 0 {
@@ -275,11 +245,7 @@ func latestEntries(g *Group, t arrow.Table, seqs []uint64, names []string) ([]on
 			}
 			kb, _ = appendArrowKey(kb, a, j)
 		}
-		ev := side.Time[r]
-		cr := ev
-		if side.Created != nil && (side.CreatedNull == nil || !side.CreatedNull[r]) {
-			cr = side.Created[r]
-		}
+		ev := l.event
 		if j == 0 || ev > maxEvent {
 			maxEvent = ev
 		}
@@ -289,7 +255,7 @@ func latestEntries(g *Group, t arrow.Table, seqs []uint64, names []string) ([]on
 		for _, enc := range encs {
 			vb = enc(vb, j)
 		}
-		entries[j] = online.Entry{Key: string(kb), Version: online.MakeVersion(ev, cr, seqs[r]), Value: slices.Clone(vb)}
+		entries[j] = online.Entry{Key: string(kb), Version: online.MakeVersion(ev, l.created, seqs[l.row]), Value: slices.Clone(vb)}
 	}
 	return entries, unit, unitsToTime(maxEvent, unit), nil
 }

@@ -3,6 +3,7 @@ package feature
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -11,8 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln"
-	"github.com/kiln-data/kiln/internal/par"
-	"github.com/kiln-data/kiln/internal/pit"
+	"github.com/kiln-data/kiln/internal/kernels"
 )
 
 // TrainingSpec says which features a training set holds and how labels
@@ -55,7 +55,15 @@ type GroupData struct {
 // greatest created time, then to the row that comes last in the group's
 // data order (partition order, then row order in the committed file). With
 // no such row, the group's features are null. Null label keys or times
-// match nothing.
+// match nothing. Keys compare by value: integer key columns of different
+// types match when their values are equal, and string, large_string and
+// string_view columns by their bytes; other key types must be the same on
+// both sides.
+//
+// The match is transform.AsOfJoin's, kiln's one as-of kernel: By the entity
+// keys, the label time against the event time, CreatedTime the group's
+// created time, Tolerance the TTL, and ExcludeCreatedAfter from the spec
+// (a row without a created time counts as created at its event time).
 //
 // The output has every label row, once, in input order, with all label
 // columns unchanged, followed by the referenced features in reference
@@ -130,28 +138,20 @@ func pointInTime(ctx context.Context, mem memory.Allocator, labels arrow.Table, 
 		if err != nil {
 			return nil, err
 		}
-		cols := make([]*arrow.Chunked, len(n.feats))
+		cols := make([]kernels.Col, len(n.feats))
 		for i, f := range n.feats {
-			if cols[i], err = kiln.Column(gd.Table, f, n.g.Feature(f).Type); err != nil {
+			c, err := kiln.Column(gd.Table, f, n.g.Feature(f).Type)
+			if err != nil {
 				return nil, fmt.Errorf("feature group %s data: %w", n.g.ID(), err)
 			}
+			cols[i] = kernels.NewCol(c)
 		}
-		out := make([]arrow.Array, len(cols))
-		err = par.Do(ctx, len(cols), func(i int) error {
-			a, err := take(ctx, mem, cols[i], idx)
-			out[i] = a
-			if err != nil {
-				return fmt.Errorf("feature group %s feature %q: %w", n.g.ID(), n.feats[i], err)
-			}
-			return nil
-		})
-		for i, a := range out {
-			if a != nil {
-				values[n.g.ID()+":"+n.feats[i]] = a
-			}
-		}
+		out, err := kernels.TakeAll(ctx, mem, cols, idx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("feature group %s: gather features: %w", n.g.ID(), err)
+		}
+		for i, a := range out {
+			values[n.g.ID()+":"+n.feats[i]] = a
 		}
 	}
 
@@ -235,97 +235,6 @@ func outputNames(labels *arrow.Schema, sel *selection, prefix bool) ([]string, e
 	return out, nil
 }
 
-// matchGroup returns, for each label row, the matching row of the group's
-// data or -1.
-func matchGroup(ctx context.Context, labels arrow.Table, spec TrainingSpec, gd GroupData) ([]int32, error) {
-	g, t := gd.Group, gd.Table
-	where := func(err error) error { return fmt.Errorf("feature group %s: %w", g.ID(), err) }
-	lkeys := make([]*arrow.Chunked, len(g.Entity.Keys))
-	rkeys := make([]*arrow.Chunked, len(g.Entity.Keys))
-	for i, k := range g.Entity.Keys {
-		lk := k
-		if m, ok := spec.KeyColumns[k]; ok {
-			lk = m
-		}
-		var err error
-		if lkeys[i], err = kiln.Column(labels, lk, nil); err != nil {
-			return nil, where(fmt.Errorf("label table: entity key: %w", err))
-		}
-		if rkeys[i], err = kiln.Column(t, k, nil); err != nil {
-			return nil, where(err)
-		}
-	}
-	lc, rc, err := pit.Keys(lkeys, rkeys)
-	if err != nil {
-		return nil, where(fmt.Errorf("entity keys of the label table and the group: %w", err))
-	}
-	ltime, err := kiln.Column(labels, spec.Time, nil)
-	if err != nil {
-		return nil, fmt.Errorf("label table: time column: %w", err)
-	}
-	etime, err := kiln.Column(t, g.EventTime, nil)
-	if err != nil {
-		return nil, where(err)
-	}
-	timeCols := []*arrow.Chunked{ltime, etime}
-	var ctime *arrow.Chunked
-	if g.CreatedTime != "" {
-		if ctime, err = kiln.Column(t, g.CreatedTime, nil); err != nil {
-			return nil, where(err)
-		}
-		timeCols = append(timeCols, ctime)
-	}
-	unit, err := commonUnit(timeCols...)
-	if err != nil {
-		return nil, where(err)
-	}
-	left := pit.Side{Key: lc.Code, KeyNull: lc.Null}
-	if left.Time, left.TimeNull, err = pit.Times(ltime, unit); err != nil {
-		return nil, fmt.Errorf("label table: column %q: %w", spec.Time, err)
-	}
-	right := pit.Side{Key: rc.Code, KeyNull: rc.Null}
-	if right.Time, right.TimeNull, err = pit.Times(etime, unit); err != nil {
-		return nil, where(fmt.Errorf("column %q: %w", g.EventTime, err))
-	}
-	if ctime != nil {
-		if right.Created, right.CreatedNull, err = pit.Times(ctime, unit); err != nil {
-			return nil, where(fmt.Errorf("column %q: %w", g.CreatedTime, err))
-		}
-	}
-	ttl, err := ttlUnits(g.TTL, unit)
-	if err != nil {
-		return nil, where(err)
-	}
-	ix, err := pit.NewIndex(right)
-	if err != nil {
-		return nil, where(err)
-	}
-	return ix.Match(ctx, left, pit.Options{TTL: ttl, ExcludeCreatedAfter: spec.ExcludeCreatedAfter})
-}
-
-// commonUnit returns the finest unit of the time columns.
-func commonUnit(cols ...*arrow.Chunked) (time.Duration, error) {
-	unit := time.Duration(0)
-	for _, c := range cols {
-		u, err := pit.TimeUnit(c.DataType())
-		if err != nil {
-			return 0, err
-		}
-		if unit == 0 || u < unit {
-			unit = u
-		}
-	}
-	return unit, nil
-}
-
-// ttlUnits converts a TTL to whole time units.
-func ttlUnits(ttl, unit time.Duration) (int64, error) {
-	if ttl%unit != 0 {
-		return 0, fmt.Errorf("TTL %s is not a whole number of the time columns' unit %s", ttl, unit)
-	}
-	return int64(ttl / unit), nil
-}
-
 // onDemandInput builds an on-demand transform's input table from the label
 // (or request) table and the looked-up values.
 func onDemandInput(mem memory.Allocator, p *odPlan, req arrow.Table, timeCol string, value func(selCol) arrow.Array) (arrow.Table, error) {
@@ -372,16 +281,13 @@ func onDemandInput(mem memory.Allocator, p *odPlan, req arrow.Table, timeCol str
 // microTimes converts a time column to timestamp[us, UTC] (truncating
 // finer units toward negative infinity).
 func microTimes(mem memory.Allocator, c *arrow.Chunked) (arrow.Array, error) {
-	own, err := pit.TimeUnit(c.DataType())
-	if err != nil {
-		return nil, err
+	own := kernels.TimeUnit(c.DataType())
+	if own == 0 {
+		return nil, fmt.Errorf("type %s is not a timestamp or date", c.DataType())
 	}
-	unit := min(own, time.Microsecond)
-	vals, null, err := pit.Times(c, unit)
-	if err != nil {
-		return nil, err
-	}
-	div := int64(time.Microsecond / unit)
+	col := kernels.NewCol(c)
+	vals := kernels.Int64s(col, 1)
+	null := col.NullMask()
 	b := array.NewTimestampBuilder(mem, requestTimeType)
 	defer b.Release()
 	b.Reserve(len(vals))
@@ -390,6 +296,15 @@ func microTimes(mem memory.Allocator, c *arrow.Chunked) (arrow.Array, error) {
 			b.UnsafeAppendBoolToBitmap(false)
 			continue
 		}
+		if own >= time.Microsecond {
+			mul := int64(own / time.Microsecond)
+			if v > math.MaxInt64/mul || v < math.MinInt64/mul {
+				return nil, fmt.Errorf("row %d: time %d overflows in microseconds", i, v)
+			}
+			b.UnsafeAppend(arrow.Timestamp(v * mul))
+			continue
+		}
+		div := int64(time.Microsecond / own)
 		q := v / div
 		if v%div < 0 {
 			q--

@@ -9,14 +9,12 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/canon"
 	"github.com/kiln-data/kiln/internal/digest"
 	"github.com/kiln-data/kiln/internal/lake"
-	"github.com/kiln-data/kiln/internal/par"
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/lineage"
 )
@@ -178,48 +176,12 @@ func trainingOperation(spec TrainingSpec) (lineage.Operation, error) {
 	return lineage.Operation{Name: "feature.training_set", Version: TrainingSetVersion, Config: json.RawMessage(js), ConfigHash: h}, nil
 }
 
-// TrainingFileRows is the most rows a training set writes per Parquet
-// file. Files are written concurrently; the split depends only on the row
-// count, so equal training sets give equal files.
-const TrainingFileRows = 256 * 1024
-
-// writeFiles writes t as part-NNNNN.parquet files of TrainingFileRows rows
-// into dir, concurrently.
-func writeFiles(ctx context.Context, dir string, t arrow.Table) ([]lake.FileInfo, error) {
-	n := t.NumRows()
-	count := max(1, int((n+TrainingFileRows-1)/TrainingFileRows))
-	out := make([]lake.FileInfo, count)
-	err := par.Do(ctx, count, func(i int) error {
-		lo := int64(i) * TrainingFileRows
-		hi := min(lo+TrainingFileRows, n)
-		cols := make([]arrow.Column, t.NumCols())
-		for c := range cols {
-			ch := array.NewChunkedSlice(t.Column(c).Data(), lo, hi)
-			cols[c] = *arrow.NewColumn(t.Schema().Field(c), ch)
-			ch.Release()
-		}
-		part := array.NewTable(t.Schema(), cols, hi-lo)
-		for c := range cols {
-			cols[c].Release()
-		}
-		defer part.Release()
-		name := fmt.Sprintf("part-%05d.parquet", i)
-		fi, err := lake.WriteParquet(ctx, filepath.Join(dir, name), part, pq.Defaults())
-		if err != nil {
-			return err
-		}
-		fi.Path = name
-		out[i] = fi
-		return nil
-	})
-	return out, err
-}
-
 // Commit writes the training set to the lake as the dataset name (for
 // example "gold.training.churn"), unpartitioned, with kiln's commit
-// protocol: Parquet files with fixed settings (see TrainingFileRows), then a manifest listing
-// the exact label table and group partitions used with their content
-// hashes, then an atomic swap. It returns the manifest.
+// protocol (lake.CommitTable): Parquet files with fixed settings, of at
+// most lake.FileRows rows each and written concurrently, then a manifest
+// listing the exact label table and group partitions used with their
+// content hashes, then an atomic swap. It returns the manifest.
 func (ts *TrainingSet) Commit(ctx context.Context, lakeDir, name string) (*kiln.Manifest, error) {
 	if !datasetRE.MatchString(name) {
 		return nil, fmt.Errorf("training set: dataset name %q: use dot-separated segments like \"gold.training.churn\"", name)
@@ -242,11 +204,7 @@ func (ts *TrainingSet) Commit(ctx context.Context, lakeDir, name string) (*kiln.
 		Inputs: ts.Inputs, Operation: ts.Operation, Build: lineage.CurrentBuild(),
 	}
 	dir := filepath.Join(lakeDir, filepath.FromSlash(strings.ReplaceAll(name, ".", "/")))
-	err = lake.Commit(ctx, dir, filepath.Join(lakeDir, filepath.FromSlash(lake.StagingDir)), func(stage string) ([]byte, error) {
-		files, err := writeFiles(ctx, stage, ts.Table)
-		if err != nil {
-			return nil, err
-		}
+	err = lake.CommitTable(ctx, dir, filepath.Join(lakeDir, filepath.FromSlash(lake.StagingDir)), ts.Table, pq.Defaults(), func(files []lake.FileInfo) ([]byte, error) {
 		m.Files = make([]lineage.File, len(files))
 		for i, f := range files {
 			m.Files[i] = lineage.File{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, Hash: f.Hash}

@@ -2,13 +2,13 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/internal/kernels"
-	"github.com/kiln-data/kiln/internal/par"
 )
 
 // AsOf configures an as-of join. It is plain data.
@@ -28,7 +28,7 @@ type AsOf struct {
 	// Tolerance, when positive, rejects matches older than the left time
 	// minus Tolerance: the match must have right time >= left time -
 	// Tolerance. Zero means no limit. It must be a whole number of the
-	// finer of the two time columns' units.
+	// finest unit of the time columns.
 	Tolerance time.Duration `json:"tolerance,omitempty"`
 	// RightOffset is added to every right time before comparing (the
 	// output keeps the column as it is): with RightOffset = kiln.Day, a
@@ -37,6 +37,18 @@ type AsOf struct {
 	RightOffset time.Duration `json:"right_offset,omitempty"`
 	// Strict requires right time < left time (else <=).
 	Strict bool `json:"strict,omitempty"`
+	// CreatedTime optionally names a right time column saying when each
+	// right row was written (a timestamp or date, compared as an instant).
+	// Of several right rows with the latest time, the one with the greatest
+	// created time wins, then the last in right input order. A null created
+	// time counts as the row's right time (plus RightOffset): the row was
+	// written when it became known.
+	CreatedTime string `json:"created_time,omitempty"`
+	// ExcludeCreatedAfter skips right rows created after the left time (a
+	// value backfilled later was not known then): the match is the latest
+	// remaining row of the key, still within Tolerance. It needs
+	// CreatedTime.
+	ExcludeCreatedAfter bool `json:"exclude_created_after,omitempty"`
 	// Suffix is appended to right column names that clash with left ones
 	// ("" means "_right").
 	Suffix string `json:"suffix,omitempty"`
@@ -51,8 +63,11 @@ type AsOfTransform struct {
 // 0) with the right (input 1) row of the same By keys whose time is the
 // latest at or before the left row's time (strictly before with Strict),
 // and not older than Tolerance. Of several right rows with that same
-// latest time, the last in right input order wins (as pandas' merge_asof):
-// the match is always a single, well-defined row.
+// latest time, the one with the greatest CreatedTime wins when it is set,
+// then the last in right input order (as pandas' merge_asof): the order
+// (right time, created time, right input row) is total, so the match is
+// always a single, well-defined row. With ExcludeCreatedAfter, rows created
+// after the left time are passed over.
 //
 // The output keeps every left row, once, in input order, with all left
 // columns, followed by the right columns except the right keys (the right
@@ -62,8 +77,11 @@ type AsOfTransform struct {
 // get Suffix.
 //
 // This is the engine of point-in-time training sets: a label at time t sees
-// only feature rows stamped at or before t, never the future. The right
-// input is sorted once by keys and time; each left row is a binary search.
+// only feature rows stamped at or before t, never the future (package
+// feature builds its training sets with it). The right input is laid out
+// once by key, time and created time (keys already in time order, as data
+// arriving day by day is, are not sorted); each left row is then a binary
+// search within its key.
 func AsOfJoin(cfg AsOf) *AsOfTransform { return &AsOfTransform{cfg: cfg} }
 
 // Spec implements kiln.Transform.
@@ -77,10 +95,10 @@ func (t *AsOfTransform) Spec() kiln.Spec {
 
 type asofPlan struct {
 	*joinPlan
-	lt, rt     int   // time column indexes
-	lmul, rmul int64 // time unit multipliers to the common unit
-	tol        int64 // tolerance in the common unit (0: none)
-	offset     int64 // right offset in the common unit
+	lt, rt, ct       int   // time column indexes (ct -1: no created time)
+	lmul, rmul, cmul int64 // time unit multipliers to the common unit
+	opt              kernels.AsOfOptions
+	offset           int64 // right offset in the common unit
 }
 
 func (t *AsOfTransform) plan(in []*arrow.Schema) (*asofPlan, error) {
@@ -97,7 +115,7 @@ func (t *AsOfTransform) plan(in []*arrow.Schema) (*asofPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &asofPlan{joinPlan: jp}
+	p := &asofPlan{joinPlan: jp, ct: -1}
 	lt, lf, err := field(in[0], 0, c.LeftTime, timeTypes...)
 	if err != nil {
 		return nil, err
@@ -106,19 +124,36 @@ func (t *AsOfTransform) plan(in []*arrow.Schema) (*asofPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	units := []time.Duration{timeUnit(lf.Type), timeUnit(rf.Type)}
+	p.lt, p.rt = lt, rt
+	if c.CreatedTime != "" {
+		ct, cf, err := field(in[1], 1, c.CreatedTime, timeTypes...)
+		if err != nil {
+			return nil, err
+		}
+		p.ct = ct
+		units = append(units, timeUnit(cf.Type))
+	} else if c.ExcludeCreatedAfter {
+		return nil, fmt.Errorf("transform.asof_join: ExcludeCreatedAfter needs CreatedTime")
+	}
 	for _, k := range jp.right {
-		if k == rt {
+		switch k {
+		case rt:
 			return nil, &kiln.SchemaError{Column: c.RightTime, Input: 1, Problem: "is both a key and the time column"}
+		case p.ct:
+			return nil, &kiln.SchemaError{Column: c.CreatedTime, Input: 1, Problem: "is both a key and the created time column"}
 		}
 	}
-	p.lt, p.rt = lt, rt
-	lu, ru := timeUnit(lf.Type), timeUnit(rf.Type)
-	u := min(lu, ru)
-	p.lmul, p.rmul = int64(lu/u), int64(ru/u)
+	u := slices.Min(units)
+	p.lmul, p.rmul = int64(units[0]/u), int64(units[1]/u)
+	if p.ct >= 0 {
+		p.cmul = int64(units[2] / u)
+	}
 	if c.Tolerance < 0 {
 		return nil, fmt.Errorf("transform.asof_join: negative tolerance %s", c.Tolerance)
 	}
-	if p.tol, err = unitsOf(c.Tolerance, u, "tolerance"); err != nil {
+	p.opt = kernels.AsOfOptions{Strict: c.Strict, ExcludeCreatedAfter: c.ExcludeCreatedAfter}
+	if p.opt.Tolerance, err = unitsOf(c.Tolerance, u, "tolerance"); err != nil {
 		return nil, fmt.Errorf("transform.asof_join: %w", err)
 	}
 	if p.offset, err = unitsOf(c.RightOffset, u, "right offset"); err != nil {
@@ -138,24 +173,40 @@ func (t *AsOfTransform) OutputSchema(in []*arrow.Schema) (*arrow.Schema, error) 
 
 // Apply implements kiln.Transform.
 func (t *AsOfTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table, error) {
-	p, err := t.plan(schemasOf(in))
+	p, ri, err := t.match(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	left, right := in[0], in[1]
-	nl, nr := int(left.NumRows()), int(right.NumRows())
-	if err := kernels.CheckRows(nl + nr); err != nil {
-		return nil, fmt.Errorf("transform.asof_join: %w", err)
-	}
-	ri, err := asofMatch(ctx, p, left, right, t.cfg.Strict)
+	return joinOutput(ctx, p.joinPlan, in[0], in[1], nil, ri)
+}
+
+// Match returns, for each row of left, the index of the right row it is
+// joined with (-1: none): the rows Apply gathers. It serves callers that
+// assemble their own output from the same match (package feature's
+// training sets). The tables need only the columns the config names.
+func (t *AsOfTransform) Match(ctx *kiln.Context, left, right arrow.Table) ([]int32, error) {
+	_, ri, err := t.match(ctx, []arrow.Table{left, right})
+	return ri, err
+}
+
+func (t *AsOfTransform) match(ctx *kiln.Context, in []arrow.Table) (*asofPlan, []int32, error) {
+	p, err := t.plan(schemasOf(in))
 	if err != nil {
-		return nil, fmt.Errorf("transform.asof_join: %w", err)
+		return nil, nil, err
 	}
-	return joinOutput(ctx, p.joinPlan, left, right, nil, ri)
+	nl, nr := int(in[0].NumRows()), int(in[1].NumRows())
+	if err := kernels.CheckRows(nl + nr); err != nil {
+		return nil, nil, fmt.Errorf("transform.asof_join: %w", err)
+	}
+	ri, err := asofMatch(ctx, p, in[0], in[1])
+	if err != nil {
+		return nil, nil, fmt.Errorf("transform.asof_join: %w", err)
+	}
+	return p, ri, nil
 }
 
 // asofMatch returns, per left row, its matching right row or -1.
-func asofMatch(ctx *kiln.Context, p *asofPlan, left, right arrow.Table, strict bool) ([]int32, error) {
+func asofMatch(ctx *kiln.Context, p *asofPlan, left, right arrow.Table) ([]int32, error) {
 	nl, nr := int(left.NumRows()), int(right.NumRows())
 	var ids []int32
 	var nullKey []bool
@@ -169,66 +220,33 @@ func asofMatch(ctx *kiln.Context, p *asofPlan, left, right arrow.Table, strict b
 	} else {
 		ids = make([]int32, nl+nr)
 	}
+	r := kernels.AsOfRight{IDs: ids[nl:], N: ngroups, Time: kernels.NewCol(right.Column(p.rt).Data()), TimeMul: p.rmul, Offset: p.offset}
+	if nullKey != nil {
+		r.KeyNull = nullKey[nl:]
+	}
+	if p.ct >= 0 {
+		c := kernels.NewCol(right.Column(p.ct).Data())
+		r.Created, r.CreatedMul = &c, p.cmul
+	}
+	ix := kernels.NewAsOfIndex(r)
+
 	ltc := kernels.NewCol(left.Column(p.lt).Data())
-	rtc := kernels.NewCol(right.Column(p.rt).Data())
-	lt := kernels.Int64s(ltc, p.lmul)
-	rt := kernels.Int64s(rtc, p.rmul)
-	if p.offset != 0 {
-		for i, v := range rt {
-			rt[i] = kernels.SatAdd(v, p.offset)
+	skip := ltc.NullMask()
+	if nullKey != nil {
+		if skip == nil {
+			skip = nullKey[:nl]
+		} else {
+			for i, k := range nullKey[:nl] {
+				skip[i] = skip[i] || k
+			}
 		}
 	}
-	rnull := rtc.NullMask()
-
-	// Usable right rows, laid out by group, then time, then input order.
-	use := make([]bool, nr)
-	for i := range use {
-		use[i] = (nullKey == nil || !nullKey[nl+i]) && (rnull == nil || !rnull[i])
-	}
-	o := kernels.OrderByEntity(ids[nl:], ngroups, rt, use)
-	rows, times, start := o.Rows, o.Times, o.Start
-
-	lnull := ltc.NullMask()
-	ri := make([]int32, nl)
-	rs := par.Ranges(nl, par.ChunkRows)
-	err := par.Do(ctx, len(rs), func(c int) error {
-		for i := rs[c][0]; i < rs[c][1]; i++ {
-			ri[i] = -1
-			if (nullKey != nil && nullKey[i]) || (lnull != nil && lnull[i]) {
-				continue
-			}
-			g := ids[i]
-			lo, hi := int(start[g]), int(start[g+1])
-			if lo == hi {
-				continue
-			}
-			tl := lt[i]
-			// First position in [lo, hi) with time > tl (>= tl if strict).
-			a, b := lo, hi
-			for a < b {
-				m := int(uint(a+b) >> 1)
-				if times[m] < tl || (!strict && times[m] == tl) {
-					a = m + 1
-				} else {
-					b = m
-				}
-			}
-			k := a - 1
-			if k < lo {
-				continue
-			}
-			if p.tol > 0 && times[k] < kernels.SatAdd(tl, -p.tol) {
-				continue
-			}
-			ri[i] = rows[k]
-		}
-		return nil
-	})
-	return ri, err
+	return ix.Match(ctx, ids[:nl], kernels.Int64s(ltc, p.lmul), skip, p.opt)
 }
 
 // ColumnLineage implements kiln.ColumnLineager: each column comes from its
-// side; every column depends indirectly on the keys and time columns.
+// side; every column depends indirectly on the keys and time columns
+// (the created time included).
 func (t *AsOfTransform) ColumnLineage(in []*arrow.Schema) (map[string][]kiln.ColumnRef, error) {
 	p, err := t.plan(in)
 	if err != nil {
@@ -238,7 +256,10 @@ func (t *AsOfTransform) ColumnLineage(in []*arrow.Schema) (map[string][]kiln.Col
 	if rightBy == nil {
 		rightBy = t.cfg.By
 	}
-	ind := append(indirect(0, append(append([]string(nil), t.cfg.By...), t.cfg.LeftTime), "JOIN"),
-		indirect(1, append(append([]string(nil), rightBy...), t.cfg.RightTime), "JOIN")...)
+	rind := append(append([]string(nil), rightBy...), t.cfg.RightTime)
+	if t.cfg.CreatedTime != "" {
+		rind = append(rind, t.cfg.CreatedTime)
+	}
+	ind := append(indirect(0, append(append([]string(nil), t.cfg.By...), t.cfg.LeftTime), "JOIN"), indirect(1, rind, "JOIN")...)
 	return p.lineage(in, ind), nil
 }

@@ -105,24 +105,34 @@ func TestAsOfJoinErrors(t *testing.T) {
 	}
 }
 
-// asofNaive scans all right rows for each left row.
-func asofNaive(lk, lt, rk, rt []any, tol int64, strict bool) []any {
+// asofNaive scans every right row for each left row: the latest right
+// time <= the left time (< with strict, within tol when positive), ties to
+// the greatest created time (rc nil, or a nil value: the right time), then
+// the last row; with exclude, rows created after the left time are not
+// candidates. Values are ints (nil: null); the result is the right row.
+func asofNaive(lk, lt, rk, rt, rc []any, tol int64, strict, exclude bool) []any {
 	out := make([]any, len(lk))
+	created := func(j int) int {
+		if rc == nil || rc[j] == nil {
+			return rt[j].(int)
+		}
+		return rc[j].(int)
+	}
 	for i := range lk {
-		best := -1
 		if lk[i] == nil || lt[i] == nil {
 			continue
 		}
-		t := int64(lt[i].(int))
+		t := lt[i].(int)
+		best := -1
 		for j := range rk {
 			if rk[j] == nil || rt[j] == nil || rk[j] != lk[i] {
 				continue
 			}
-			u := int64(rt[j].(int))
-			if u > t || (strict && u == t) || (tol > 0 && u < t-tol) {
+			u := rt[j].(int)
+			if u > t || (strict && u == t) || (tol > 0 && int64(u) < int64(t)-tol) || (exclude && created(j) > t) {
 				continue
 			}
-			if best < 0 || u >= int64(rt[best].(int)) {
+			if best < 0 || u > rt[best].(int) || (u == rt[best].(int) && created(j) >= created(best)) {
 				best = j
 			}
 		}
@@ -170,7 +180,7 @@ func TestAsOfJoinRandomMatchesNaive(t *testing.T) {
 		for _, row := range out {
 			got = append(got, row[3])
 		}
-		require.Equal(t, asofNaive(lk, lt, rk, rt, tc.tol, tc.strict), got, "%+v", tc)
+		require.Equal(t, asofNaive(lk, lt, rk, rt, nil, tc.tol, tc.strict, false), got, "%+v", tc)
 	}
 }
 

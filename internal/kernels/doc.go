@@ -17,6 +17,11 @@
 //     Quantile...) reduce a value column per group id; the window kernels
 //     (WindowSum, WindowArgMin...) reduce it over sliding time windows of
 //     rows laid out by entity and time (OrderByEntity).
+//   - AsOfIndex is kiln's one as-of (point-in-time) kernel: the right rows
+//     laid out by entity, then (time, created time, input row), each left
+//     row a binary search within its entity, walking back past rows
+//     created after it when asked. transform.AsOfJoin, the feature store's
+//     training sets (through it) and its latest value per entity use it.
 //
 // Determinism: every result depends only on the input values and their
 // order, never on GOMAXPROCS. Parallel kernels split work into fixed chunks

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,7 +11,8 @@ import (
 	"github.com/kiln-data/kiln/internal/par"
 )
 
-// EntityOrder lays rows out by entity and time, for windows and sessions.
+// EntityOrder lays rows out by entity and time, for windows, sessions and
+// as-of joins.
 type EntityOrder struct {
 	// Rows is the input row at each position.
 	Rows []int32
@@ -24,6 +26,14 @@ type EntityOrder struct {
 // OrderByEntity lays out the rows with use[i] true (nil: all) by group
 // (ids in [0, n)) and, within a group, by time then input row.
 func OrderByEntity(ids []int32, n int, times []int64, use []bool) *EntityOrder {
+	o, _ := orderByEntity(ids, n, times, nil, use)
+	return o
+}
+
+// orderByEntity is OrderByEntity with an optional second time: within a
+// group, rows go by time, then by second (when not nil), then input row. It
+// also returns second laid out like Times.
+func orderByEntity(ids []int32, n int, times, second []int64, use []bool) (*EntityOrder, []int64) {
 	start := make([]int32, n+1)
 	for i, g := range ids {
 		if use == nil || use[i] {
@@ -34,23 +44,31 @@ func OrderByEntity(ids []int32, n int, times []int64, use []bool) *EntityOrder {
 		start[g+1] += start[g]
 	}
 	o := &EntityOrder{Start: start, Rows: make([]int32, start[n]), Times: make([]int64, start[n])}
+	var sec []int64
+	if second != nil {
+		sec = make([]int64, start[n])
+	}
 	pos := slices.Clone(start[:n])
 	for i, g := range ids {
 		if use == nil || use[i] {
 			p := pos[g]
 			o.Rows[p], o.Times[p] = int32(i), times[i]
+			if sec != nil {
+				sec[p] = second[i]
+			}
 			pos[g]++
 		}
 	}
-	// Sort the groups whose rows are not already in time order.
+	// Sort the groups whose rows are not already in order. Positions start
+	// in input order, so a stable sort breaks full ties by input row.
 	rs := par.Ranges(n, 1<<12)
 	_ = par.Do(context.Background(), len(rs), func(r int) error {
 		var idx []int
 		var rows []int32
-		var ts []int64
+		var ts, ss []int64
 		for g := rs[r][0]; g < rs[r][1]; g++ {
 			s, e := int(start[g]), int(start[g+1])
-			if slices.IsSorted(o.Times[s:e]) {
+			if inOrder(o.Times[s:e], sliceOrNil(sec, s, e)) {
 				continue
 			}
 			idx = idx[:0]
@@ -58,25 +76,46 @@ func OrderByEntity(ids []int32, n int, times []int64, use []bool) *EntityOrder {
 				idx = append(idx, k)
 			}
 			slices.SortStableFunc(idx, func(a, b int) int {
-				switch ta, tb := o.Times[a], o.Times[b]; {
-				case ta < tb:
-					return -1
-				case ta > tb:
-					return 1
+				if c := cmp.Compare(o.Times[a], o.Times[b]); c != 0 || sec == nil {
+					return c
 				}
-				return 0
+				return cmp.Compare(sec[a], sec[b])
 			})
-			rows, ts = rows[:0], ts[:0]
+			rows, ts, ss = rows[:0], ts[:0], ss[:0]
 			for _, k := range idx {
 				rows = append(rows, o.Rows[k])
 				ts = append(ts, o.Times[k])
+				if sec != nil {
+					ss = append(ss, sec[k])
+				}
 			}
 			copy(o.Rows[s:e], rows)
 			copy(o.Times[s:e], ts)
+			if sec != nil {
+				copy(sec[s:e], ss)
+			}
 		}
 		return nil
 	})
-	return o
+	return o, sec
+}
+
+func sliceOrNil(s []int64, lo, hi int) []int64 {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
+}
+
+// inOrder reports whether the positions are ordered by time, then by
+// second (when not nil).
+func inOrder(times, second []int64) bool {
+	for k := 1; k < len(times); k++ {
+		if times[k] < times[k-1] || (second != nil && times[k] == times[k-1] && second[k] < second[k-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Float64sAt returns c's values at rows as float64 (integers converted)
