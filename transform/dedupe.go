@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -111,24 +112,59 @@ func (t *DedupeTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Tabl
 	if err != nil {
 		return nil, err
 	}
-	tbl := in[0]
+	rows, all, err := t.selectRows(ctx, in[0])
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		in[0].Retain()
+		return in[0], nil
+	}
+	return gather(ctx, s, in[0], rows)
+}
+
+// selectColumns implements rowSelector: the keys and the keep order's
+// columns (every column for DistinctRows).
+func (t *DedupeTransform) selectColumns(s *arrow.Schema) []string {
+	if t.distinct {
+		return nil
+	}
+	cols := slices.Clone(t.keys)
+	for _, k := range t.keep.By {
+		cols = append(cols, k.Column)
+	}
+	return cols
+}
+
+// selectRows implements rowSelector. One integer key already in order (an
+// id or a time, as most sources deliver them) is deduplicated by comparing
+// neighbours, without a hash table.
+func (t *DedupeTransform) selectRows(ctx *kiln.Context, tbl arrow.Table) ([]int32, bool, error) {
+	s := tbl.Schema()
 	if err := checkRows(tbl); err != nil {
-		return nil, fmt.Errorf("transform.dedupe: %w", err)
+		return nil, false, fmt.Errorf("transform.dedupe: %w", err)
 	}
 	n := int(tbl.NumRows())
 	keys := t.keyNames(s)
 	if n == 0 || len(keys) == 0 {
-		tbl.Retain()
-		return tbl, nil
+		return nil, true, nil
 	}
-	idx, _, _ := keyFields(s, 0, keys)
-	g, err := kernels.Group(pick(tableCols(tbl), idx))
+	idx, _, err := keyFields(s, 0, keys)
 	if err != nil {
-		return nil, fmt.Errorf("transform.dedupe: %w", err)
+		return nil, false, err
+	}
+	kcols := pick(tableCols(tbl), idx)
+	if len(kcols) == 1 && t.keep.Rule != "first_by" {
+		if rows, ok := kernels.SortedRuns(kcols[0], t.keep.Rule == "last"); ok {
+			return rows, rows == nil, nil
+		}
+	}
+	g, err := kernels.Group(kcols)
+	if err != nil {
+		return nil, false, fmt.Errorf("transform.dedupe: %w", err)
 	}
 	if g.N == n {
-		tbl.Retain()
-		return tbl, nil
+		return nil, true, nil
 	}
 	keep := make([]bool, n)
 	switch t.keep.Rule {
@@ -147,11 +183,11 @@ func (t *DedupeTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Tabl
 	case "first_by":
 		sk, err := sortKeysOf(tbl, t.keep.By)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		perm, err := kernels.SortPerm(n, sk)
 		if err != nil {
-			return nil, fmt.Errorf("transform.dedupe: %w", err)
+			return nil, false, fmt.Errorf("transform.dedupe: %w", err)
 		}
 		done := make([]bool, g.N)
 		for _, r := range perm {
@@ -166,7 +202,7 @@ func (t *DedupeTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Tabl
 			rows = append(rows, int32(i))
 		}
 	}
-	return gather(ctx, s, tbl, rows)
+	return rows, false, nil
 }
 
 // ColumnLineage implements kiln.ColumnLineager: every column is itself,

@@ -1,0 +1,63 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runsByGroup is SortedRuns' answer computed by hashing.
+func runsByGroup(t *testing.T, c Col, last bool) []int32 {
+	g, err := Group([]Col{c})
+	require.NoError(t, err)
+	if g.N == c.Len {
+		return nil
+	}
+	if !last {
+		return g.First
+	}
+	lastRow := make([]int32, g.N)
+	for i, id := range g.IDs {
+		lastRow[id] = int32(i)
+	}
+	slices.Sort(lastRow)
+	return lastRow
+}
+
+func TestSortedRunsMatchesGroup(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 7, 1000, 70_000} {
+		for _, dupRate := range []float64{0, 0.01, 0.5} {
+			vals := make([]int64, n)
+			v := int64(-5)
+			for i := range vals {
+				if i > 0 && r.Float64() >= dupRate {
+					v += 1 + r.Int64N(3)
+				}
+				vals[i] = v
+			}
+			for _, chunk := range []int{1, 3, 1 << 16} {
+				c := int64Col(vals, nil, chunk)
+				for _, last := range []bool{false, true} {
+					rows, ok := SortedRuns(c, last)
+					require.True(t, ok)
+					assert.Equal(t, runsByGroup(t, c, last), rows, "n=%d dup=%v chunk=%d last=%v", n, dupRate, chunk, last)
+				}
+			}
+		}
+	}
+}
+
+func TestSortedRunsDeclines(t *testing.T) {
+	_, ok := SortedRuns(int64Col([]int64{1, 2, 2, 1}, nil, 2), false)
+	assert.False(t, ok, "a decrease")
+	_, ok = SortedRuns(int64Col([]int64{1, 2, 3}, []bool{true, false, true}, 2), false)
+	assert.False(t, ok, "a null")
+	_, ok = SortedRuns(stringCol([]string{"a", "b"}, nil, 2), false)
+	assert.False(t, ok, "not an integer column")
+	_, ok = SortedRuns(float64Col([]float64{1, 2}, nil, 2), false)
+	assert.False(t, ok, "not an integer column")
+}
