@@ -59,17 +59,72 @@ func (c *ChainTransform) OutputSchema(in []*arrow.Schema) (*arrow.Schema, error)
 	return cur[0], nil
 }
 
-// Apply implements kiln.Transform.
+// Apply implements kiln.Transform. Consecutive row-selecting steps
+// (DropNulls, Filter, Dedupe) run as one: each reads only its own columns
+// of the rows the steps before it kept, and the rows are copied once, so a
+// cleaning chain holds its input and its output, not one copy per step. The
+// result is the same as applying the steps one after another.
 func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table, error) {
+	if len(c.steps) == 0 {
+		return nil, fmt.Errorf("transform.chain: no steps")
+	}
 	cur := in
-	for i, s := range c.steps {
+	owned := false // whether cur is an intermediate this chain must release
+	release := func() {
+		if owned {
+			cur[0].Release()
+		}
+	}
+	for i := 0; i < len(c.steps); {
+		s := c.steps[i]
+		if s == nil {
+			release()
+			return nil, fmt.Errorf("transform.chain: step %d is nil", i)
+		}
+		run := c.selectorRun(i)
+		if len(run) >= 2 && len(cur) == 1 {
+			in := make([]*arrow.Schema, len(run)+1)
+			in[0] = cur[0].Schema()
+			for k, sel := range run {
+				out, err := sel.OutputSchema(in[k : k+1])
+				if err != nil {
+					release()
+					return nil, fmt.Errorf("chain step %d (%s): %w", i+k, sel.Spec().Name, err)
+				}
+				in[k+1] = out
+			}
+			out, k, err := applySelectors(ctx, run, in, cur[0])
+			release()
+			if err != nil {
+				return nil, fmt.Errorf("chain step %d (%s): %w", i+k, run[k].Spec().Name, err)
+			}
+			cur, owned = []arrow.Table{out}, true
+			i += len(run)
+			continue
+		}
 		out, err := s.Apply(ctx, cur)
+		release()
 		if err != nil {
 			return nil, fmt.Errorf("chain step %d (%s): %w", i, s.Spec().Name, err)
 		}
-		cur = []arrow.Table{out}
+		cur, owned = []arrow.Table{out}, true
+		i++
 	}
 	return cur[0], nil
+}
+
+// selectorRun returns the row selectors starting at step i, up to the
+// first step that is not one.
+func (c *ChainTransform) selectorRun(i int) []rowSelector {
+	var run []rowSelector
+	for _, s := range c.steps[i:] {
+		sel, ok := s.(rowSelector)
+		if !ok {
+			break
+		}
+		run = append(run, sel)
+	}
+	return run
 }
 
 // ColumnLineage implements kiln.ColumnLineager by composing the steps'

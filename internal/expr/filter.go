@@ -206,3 +206,13 @@ func takeBinary[O int32 | int64](a arrow.Array, s Selection, valid []byte) arrow
 	}
 	return makeArray(a.DataType(), s.count, valid, bytesOf(outOffs), out)
 }
+
+// AppendRows appends base+i for every selected row i, ascending, to dst.
+func (s Selection) AppendRows(dst []int32, base int32) []int32 {
+	for w := range s.words() {
+		for x := s.word(w); x != 0; x &= x - 1 {
+			dst = append(dst, base+int32(w*64+bits.TrailingZeros64(x)))
+		}
+	}
+	return dst
+}
