@@ -10,7 +10,7 @@ import (
 func TestWithCLICopiesEveryField(t *testing.T) {
 	handled := map[string]string{
 		"name": "copied", "lake": "set", "logger": "set", "nodes": "copied", "byName": "copied", "errs": "copied",
-		"listeners": "copied and extended", "seqMu": "fresh", "seqLocks": "fresh",
+		"listeners": "copied and extended", "seqMu": "fresh", "seqLocks": "fresh", "gcPercent": "copied",
 	}
 	typ := reflect.TypeFor[Pipeline]()
 	for i := range typ.NumField() {

@@ -381,7 +381,7 @@ func progressMode(s string) (mode ProgressMode, on bool, err error) {
 // locks: the CLI is the only runner in its process.
 func (p *Pipeline) withCLI(lake string, log *slog.Logger, listeners []lineage.Listener) *Pipeline {
 	return &Pipeline{
-		name: p.name, lake: lake, logger: log, nodes: p.nodes, byName: p.byName, errs: p.errs,
+		name: p.name, lake: lake, logger: log, gcPercent: p.gcPercent, nodes: p.nodes, byName: p.byName, errs: p.errs,
 		listeners: append(slices.Clone(p.listeners), listeners...),
 	}
 }

@@ -17,12 +17,13 @@ import (
 // use; once declared, a pipeline may run concurrently for different
 // partitions.
 type Pipeline struct {
-	name   string
-	lake   string
-	logger *slog.Logger
-	nodes  []*Node
-	byName map[string]*Node
-	errs   []error
+	name      string
+	lake      string
+	logger    *slog.Logger
+	gcPercent int
+	nodes     []*Node
+	byName    map[string]*Node
+	errs      []error
 
 	listeners []lineage.Listener
 
@@ -56,11 +57,27 @@ func WithLake(dir string) Option { return func(p *Pipeline) { p.lake = dir } }
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(p *Pipeline) { p.logger = l } }
 
+// DefaultGCPercent is the Go garbage collector's target percentage while a
+// run is in progress (see WithGCPercent).
+const DefaultGCPercent = 25
+
+// WithGCPercent sets the Go garbage collector's target percentage (as
+// GOGC) while Run, Backfill or Verify is in progress; the previous setting
+// is restored when the last of them in the process returns. The default is
+// DefaultGCPercent: kiln's heap is mostly pointer-free Arrow buffers, so a
+// collection is cheap, and the runtime's default of 100 lets resident
+// memory reach twice the tables a run holds (on the FPB P1 job at 20M
+// events, 25 instead of 100 takes peak RSS from about 4 GiB to 2.6 GiB and
+// wall time from 9 s to 5.3 s). A percent of 0 or less leaves the runtime's
+// setting alone, and so does a GOGC environment variable: the operator's
+// choice wins. The setting is process-wide, as debug.SetGCPercent is.
+func WithGCPercent(percent int) Option { return func(p *Pipeline) { p.gcPercent = percent } }
+
 // New returns an empty pipeline. The name identifies it in run records and
 // lineage; it is not part of any fingerprint, so renaming a pipeline keeps
 // its cache.
 func New(name string, opts ...Option) *Pipeline {
-	p := &Pipeline{name: name, lake: "lake", logger: slog.Default(), byName: map[string]*Node{}}
+	p := &Pipeline{name: name, lake: "lake", logger: slog.Default(), gcPercent: DefaultGCPercent, byName: map[string]*Node{}}
 	if !nameRE.MatchString(name) || strings.Contains(name, ".") {
 		p.errs = append(p.errs, fmt.Errorf("%w: pipeline name %q: use letters, digits, '_' and '-'", ErrPlan, name))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kiln-data/kiln/internal/gctune"
 	"github.com/kiln-data/kiln/internal/lake"
 	"github.com/kiln-data/kiln/lineage"
 )
@@ -126,6 +127,7 @@ func (p *Pipeline) execute(ctx context.Context, parts []Partition, mode runMode,
 	if err != nil {
 		return nil, nil, err
 	}
+	defer gctune.Enter(p.gcPercent)()
 	r := &runner{
 		p: p, plan: plan, cfg: cfg, mode: mode,
 		targets: slices.Clone(parts),

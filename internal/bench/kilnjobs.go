@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/gctune"
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/source"
 	"github.com/kiln-data/kiln/transform"
@@ -64,8 +65,10 @@ var kilnP2 = transform.AsOfJoin(transform.AsOf{
 })
 
 // runKilnP1 reads the events of data with source.Parquet, applies kilnP1
-// and writes out with kiln's Parquet settings.
+// and writes out with kiln's Parquet settings, under the garbage collector
+// setting a pipeline run uses (kiln.DefaultGCPercent unless GOGC is set).
 func runKilnP1(ctx context.Context, data, out string) (int64, error) {
+	defer gctune.Enter(kiln.DefaultGCPercent)() // as Pipeline.Run does
 	kctx := kiln.NewContext(ctx, "fpb_p1", kiln.All)
 	events, err := source.Parquet(filepath.Join(data, "events"),
 		source.AllowUncommitted(),
@@ -84,6 +87,7 @@ func runKilnP1(ctx context.Context, data, out string) (int64, error) {
 // runKilnP2 reads the labels and a P1 output with kiln's Parquet reader,
 // applies kilnP2 and writes out.
 func runKilnP2(ctx context.Context, data, p1, out string) (int64, error) {
+	defer gctune.Enter(kiln.DefaultGCPercent)() // as Pipeline.Run does
 	kctx := kiln.NewContext(ctx, "fpb_p2", kiln.All)
 	ro := pq.ReadOptions{Parallel: true}
 	labels, err := pq.ReadFile(ctx, filepath.Join(data, "labels.parquet"), ro)
