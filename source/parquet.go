@@ -287,7 +287,7 @@ func (s *ParquetSource) Read(ctx *kiln.Context) (arrow.Table, error) {
 		}
 	}()
 	for _, f := range files {
-		tbl, err := readParquetFile(ctx, fsys, f)
+		tbl, err := readParquetFile(ctx, fsys, f, s.fileColumns(fsys, f, full, plan))
 		if err != nil {
 			return nil, err
 		}
@@ -301,8 +301,41 @@ func (s *ParquetSource) Read(ctx *kiln.Context) (arrow.Table, error) {
 	return arrowx.Concat(plan, tables)
 }
 
-func readParquetFile(ctx context.Context, fsys *blobfs.FS, f dataFile) (arrow.Table, error) {
-	ro := pq.ReadOptions{Parallel: true}
+// fileColumns returns the columns of local file f that the projected
+// schema plan needs, so that only those are decoded; nil (read them all)
+// for remote files, or when the footer does not say, leaving fitTable to
+// report any mismatch.
+func (s *ParquetSource) fileColumns(fsys *blobfs.FS, f dataFile, full, plan *arrow.Schema) []string {
+	path, local := fsys.LocalPath(f.key)
+	if !local || plan.NumFields() == full.NumFields() {
+		return nil
+	}
+	have, err := pq.ReadSchema(path)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, have.NumFields())
+	for i, fd := range have.Fields() {
+		names[i] = fd.Name
+	}
+	idx, err := matchColumns(fsys.Path(f.key), names, full, plan, s.opts.mapping())
+	if err != nil {
+		return nil
+	}
+	var cols []string
+	seen := map[int]bool{}
+	for _, i := range idx {
+		if i >= 0 && !seen[i] {
+			seen[i] = true
+			cols = append(cols, names[i])
+		}
+	}
+	return cols
+}
+
+// readParquetFile reads file f, decoding only cols (nil: all).
+func readParquetFile(ctx context.Context, fsys *blobfs.FS, f dataFile, cols []string) (arrow.Table, error) {
+	ro := pq.ReadOptions{Parallel: true, Columns: cols}
 	path, local := fsys.LocalPath(f.key)
 	if local && f.hash.IsZero() {
 		return pq.ReadFile(ctx, path, ro)
