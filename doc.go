@@ -44,6 +44,11 @@
 // without the cache and names the first node whose output differs from what
 // was committed. Each run writes a record under <lake>/_lineage/runs/.
 //
+// A node's inputs and output are held in memory as Arrow tables while it
+// runs. During a run the Go garbage collector's target is lowered to
+// DefaultGCPercent, since kiln's heap is mostly pointer-free buffers that
+// are cheap to collect; see WithGCPercent.
+//
 // # The determinism contract
 //
 // Every transform, built-in or user-written, follows these rules:
