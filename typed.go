@@ -51,7 +51,11 @@ func (s *FuncSource[C, T]) Spec() Spec { return Spec{Name: s.name, Version: s.ve
 func (s *FuncSource[C, T]) Schema(*Context) (*arrow.Schema, error) { return typed.SchemaOf[T]() }
 
 // SourceVersion implements SourceVersioner: a function source's output
-// depends only on its spec and the partition, so its version is constant.
+// depends only on its spec and the partition, so its version is constant
+// and a committed partition is a cache hit. A function that reads outside
+// data whose changes should recompute the partition (or that resumes from
+// Context.PreviousState) must say so itself: implement Source and
+// SourceVersioner on a type of your own, or run with Force.
 func (s *FuncSource[C, T]) SourceVersion(*Context) (string, error) { return "func", nil }
 
 // Read implements Source.
