@@ -62,12 +62,36 @@ func (c *ChainTransform) OutputSchema(in []*arrow.Schema) (*arrow.Schema, error)
 // Apply implements kiln.Transform. Consecutive row-selecting steps
 // (DropNulls, Filter, Dedupe) run as one: each reads only its own columns
 // of the rows the steps before it kept, and the rows are copied once, so a
-// cleaning chain holds its input and its output, not one copy per step. The
-// result is the same as applying the steps one after another.
+// cleaning chain holds its input and its output, not one copy per step.
+// When the column lineage of the steps after them shows that some columns
+// are never read again nor output, those are not copied at all. The result
+// is the same as applying the steps one after another.
 func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table, error) {
 	if len(c.steps) == 0 {
 		return nil, fmt.Errorf("transform.chain: no steps")
 	}
+	out, pruned, err := c.apply(ctx, in, true)
+	if !pruned {
+		return out, err
+	}
+	// Columns were dropped on the strength of the steps' lineage. Should a
+	// step have read a column its lineage does not name, the output would
+	// miss a column or a step would fail: then run again without pruning,
+	// so a lineage bug never changes a result.
+	if err == nil {
+		want, serr := c.OutputSchema(schemasOf(in))
+		if serr == nil && want.Equal(out.Schema()) {
+			return out, nil
+		}
+		out.Release()
+	}
+	out, _, err = c.apply(ctx, in, false)
+	return out, err
+}
+
+// apply runs the steps; with prune, it drops columns no later step needs
+// at fused selections, and reports whether it did.
+func (c *ChainTransform) apply(ctx *kiln.Context, in []arrow.Table, prune bool) (res arrow.Table, pruned bool, err error) {
 	cur := in
 	owned := false // whether cur is an intermediate this chain must release
 	release := func() {
@@ -79,38 +103,90 @@ func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table
 		s := c.steps[i]
 		if s == nil {
 			release()
-			return nil, fmt.Errorf("transform.chain: step %d is nil", i)
+			return nil, pruned, fmt.Errorf("transform.chain: step %d is nil", i)
 		}
 		run := c.selectorRun(i)
-		if len(run) >= 2 && len(cur) == 1 {
-			in := make([]*arrow.Schema, len(run)+1)
-			in[0] = cur[0].Schema()
+		if len(run) >= 1 && len(cur) == 1 {
+			ins := make([]*arrow.Schema, len(run)+1)
+			ins[0] = cur[0].Schema()
 			for k, sel := range run {
-				out, err := sel.OutputSchema(in[k : k+1])
+				out, err := sel.OutputSchema(ins[k : k+1])
 				if err != nil {
 					release()
-					return nil, fmt.Errorf("chain step %d (%s): %w", i+k, sel.Spec().Name, err)
+					return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i+k, sel.Spec().Name, err)
 				}
-				in[k+1] = out
+				ins[k+1] = out
 			}
-			out, k, err := applySelectors(ctx, run, in, cur[0])
-			release()
-			if err != nil {
-				return nil, fmt.Errorf("chain step %d (%s): %w", i+k, run[k].Spec().Name, err)
+			// A lone selector gains only from dropping unneeded columns.
+			var keep []string
+			if prune {
+				keep = c.neededAfter(i+len(run), ins[len(run)])
 			}
-			cur, owned = []arrow.Table{out}, true
-			i += len(run)
-			continue
+			if len(run) >= 2 || keep != nil {
+				pruned = pruned || keep != nil
+				out, k, err := applySelectors(ctx, run, ins, keep, cur[0])
+				release()
+				if err != nil {
+					return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i+k, run[k].Spec().Name, err)
+				}
+				cur, owned = []arrow.Table{out}, true
+				i += len(run)
+				continue
+			}
 		}
 		out, err := s.Apply(ctx, cur)
 		release()
 		if err != nil {
-			return nil, fmt.Errorf("chain step %d (%s): %w", i, s.Spec().Name, err)
+			return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i, s.Spec().Name, err)
 		}
 		cur, owned = []arrow.Table{out}, true
 		i++
 	}
-	return cur[0], nil
+	return cur[0], pruned, nil
+}
+
+// neededAfter returns the columns of schema s, the input of step i, that
+// steps i.. read or pass to the chain's output, from their column lineage;
+// nil when that is every column or not known (a step without lineage, or an
+// output column it does not account for).
+func (c *ChainTransform) neededAfter(i int, s *arrow.Schema) []string {
+	if i >= len(c.steps) {
+		return nil
+	}
+	rest := &ChainTransform{steps: c.steps[i:]}
+	lin, err := rest.ColumnLineage([]*arrow.Schema{s})
+	if err != nil || len(lin) == 0 {
+		return nil
+	}
+	out, err := rest.OutputSchema([]*arrow.Schema{s})
+	if err != nil {
+		return nil
+	}
+	need := map[string]bool{}
+	for _, f := range s.Fields() {
+		if len(s.FieldIndices(f.Name)) != 1 {
+			return nil // a repeated name: keep it simple
+		}
+	}
+	for _, f := range out.Fields() {
+		refs, ok := lin[f.Name]
+		if !ok {
+			return nil
+		}
+		for _, r := range refs {
+			need[r.Column] = true
+		}
+	}
+	var cols []string
+	for _, f := range s.Fields() {
+		if need[f.Name] {
+			cols = append(cols, f.Name)
+		}
+	}
+	if len(cols) == s.NumFields() || len(cols) == 0 {
+		return nil
+	}
+	return cols
 }
 
 // selectorRun returns the row selectors starting at step i, up to the

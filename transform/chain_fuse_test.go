@@ -107,3 +107,62 @@ func TestChainFusedSelectorsSameAtAnyParallelism(t *testing.T) {
 	keyedSameAtAnyParallelism(t, Chain(DropNulls("user"), Filter(Col("kind").Ne(Lit("view"))),
 		Dedupe([]string{"user", "kind"}, KeepLast)), in)
 }
+
+func TestChainPrunesColumnsLaterStepsDoNotRead(t *testing.T) {
+	in := fuseTestTable(t, 2*par.ChunkRows+5, 30_000, 9)
+	defer in.Release()
+	ctx := kiln.NewContext(context.Background(), "test", kiln.All)
+
+	// A P1-like chain: its result does not depend on "kind" beyond the
+	// flag, nor on "id" after the dedupe.
+	p1 := []kiln.Transform{
+		DropNulls("user"), Dedupe([]string{"id"}, KeepFirst),
+		Derive("is_buy", Col("kind").Eq(Lit("buy")).Cast(arrow.PrimitiveTypes.Int8)),
+		GroupBy("user").Agg(Count().As("n"), Sum("is_buy").As("buys"), Sum("amount").As("revenue")),
+	}
+	want := stepwise(t, p1, in)
+	defer want.Release()
+	got, err := Chain(p1...).Apply(ctx, []arrow.Table{in})
+	require.NoError(t, err)
+	defer got.Release()
+	assert.Equal(t, rlHash(t, want), rlHash(t, got))
+
+	// A step that declares it reads only "user" gets only "user", once.
+	rowsSchema := func(struct{}, []*arrow.Schema) (*arrow.Schema, error) {
+		return keyedSchema("rows", arrow.PrimitiveTypes.Int64), nil
+	}
+	var calls int
+	var seen []string
+	probe := kiln.Func("test.probe", "v1", func(ctx *kiln.Context, _ struct{}, in arrow.Table) (arrow.Table, error) {
+		calls++
+		seen = fieldNames(in.Schema())
+		return keyedTable(t, keyedSchema("rows", arrow.PrimitiveTypes.Int64), 0, []any{int(in.NumRows())}), nil
+	}).WithSchema(rowsSchema).
+		WithColumnLineage(map[string][]kiln.ColumnRef{"rows": {{Column: "user", Kind: "INDIRECT", Subtype: "AGGREGATION"}}})
+	out, err := Chain(DropNulls("user"), Dedupe([]string{"id"}, KeepFirst), probe).Apply(ctx, []arrow.Table{in})
+	require.NoError(t, err)
+	out.Release()
+	assert.Equal(t, 1, calls, "no fallback run")
+	assert.Equal(t, []string{"user"}, seen)
+
+	// A step whose lineage leaves out a column it reads still gets a
+	// correct result: the chain notices and runs again without pruning.
+	calls = 0
+	liar := kiln.Func("test.liar", "v1", func(ctx *kiln.Context, _ struct{}, in arrow.Table) (arrow.Table, error) {
+		calls++
+		i := in.Schema().FieldIndices("amount")
+		if len(i) == 0 {
+			return nil, fmt.Errorf("no amount column")
+		}
+		n := int(in.NumRows()) - in.Column(i[0]).NullN()
+		return keyedTable(t, keyedSchema("rows", arrow.PrimitiveTypes.Int64), 0, []any{n}), nil
+	}).WithSchema(rowsSchema).
+		WithColumnLineage(map[string][]kiln.ColumnRef{"rows": {{Column: "user", Kind: "INDIRECT", Subtype: "AGGREGATION"}}})
+	out, err = Chain(DropNulls("user"), liar).Apply(ctx, []arrow.Table{in})
+	require.NoError(t, err)
+	defer out.Release()
+	assert.Equal(t, 2, calls, "the pruned run failed and the full one ran")
+	direct := stepwise(t, []kiln.Transform{DropNulls("user"), liar}, in)
+	defer direct.Release()
+	assert.Equal(t, rlHash(t, direct), rlHash(t, out))
+}

@@ -139,7 +139,11 @@ func (f *FilterTransform) selectRows(ctx *kiln.Context, t arrow.Table) ([]int32,
 // selector sees only its own columns of the rows that survived the ones
 // before, and t's rows are copied once. It returns the output and, on
 // error, the index in sel of the selector that failed.
-func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schema, t arrow.Table) (arrow.Table, int, error) {
+//
+// keep, when not nil, names the only columns the output needs (the steps
+// after the selectors read no others): the output then holds just those,
+// in schema order.
+func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schema, keep []string, t arrow.Table) (arrow.Table, int, error) {
 	var kept []int32 // rows of t still in; nil: all
 	for i, s := range sel {
 		view, err := selectorView(ctx, schemas[i], s.selectColumns(schemas[i]), t, kept)
@@ -163,12 +167,10 @@ func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schem
 		}
 	}
 	out := schemas[len(sel)]
-	if kept == nil {
-		cols := make([]*arrow.Chunked, t.NumCols())
-		for i := range cols {
-			cols[i] = exprRetained(t, i)
-		}
-		return exprTable(out, cols, t.NumRows()), len(sel) - 1, nil
+	if keep != nil || kept == nil {
+		// The view code projects (and, with kept, gathers) exactly that.
+		res, err := selectorView(ctx, out, keep, t, kept)
+		return res, len(sel) - 1, err
 	}
 	res, err := gather(ctx, out, t, kept)
 	return res, len(sel) - 1, err
