@@ -71,8 +71,8 @@ func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table
 		return nil, fmt.Errorf("transform.chain: no steps")
 	}
 	out, pruned, err := c.apply(ctx, in, true)
-	if !pruned {
-		return out, err
+	if !pruned || (err != nil && ctx.Err() != nil) {
+		return out, err // nothing to redo, or cancelled: do not run again
 	}
 	// Columns were dropped on the strength of the steps' lineage. Should a
 	// step have read a column its lineage does not name, the output would
