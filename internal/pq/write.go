@@ -156,10 +156,14 @@ func (w *Writer) releasePending() {
 	w.pendingRows = 0
 }
 
-// flushRowGroup writes the first n pending rows as one row group. Each column
-// is handed to the column writer as one contiguous array: the column writer
-// checks page and dictionary limits per call and per 1024 values, so feeding
-// it the batch pieces would make page boundaries depend on batch sizes.
+// flushRowGroup writes the first n pending rows as one row group. The
+// column writer checks page and dictionary limits per call and per
+// writeBatchSize values, so the pieces are regrouped into windows of
+// writeWindow rows (a multiple of writeBatchSize) whatever the batch sizes:
+// the limits are then checked at the same rows as for one contiguous array,
+// and only a window at a time is ever copied. Columns with repeated
+// (list-like) fields, whose value counts differ from row counts, are handed
+// over as one contiguous array instead.
 func (w *Writer) flushRowGroup(ctx context.Context, n int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -171,12 +175,17 @@ func (w *Writer) flushRowGroup(ctx context.Context, n int64) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		col, rest, err := w.take(w.pending[i], n, w.out.Field(i).Type)
+		dt := w.out.Field(i).Type
+		window := int64(writeWindow)
+		if repeated(dt) {
+			window = n
+		}
+		col, rest, err := w.take(w.pending[i], n, window, dt)
 		w.pending[i] = rest
 		if err != nil {
 			return fmt.Errorf("pq: column %q: %w", w.out.Field(i).Name, err)
 		}
-		err = w.fw.WriteColumnData(col)
+		err = w.fw.WriteColumnChunked(col, 0, n)
 		col.Release()
 		if err != nil {
 			return fmt.Errorf("pq: writing column %q: %w", w.out.Field(i).Name, err)
@@ -187,49 +196,101 @@ func (w *Writer) flushRowGroup(ctx context.Context, n int64) error {
 	return nil
 }
 
-// take removes the first n rows from pieces and returns them as one array of
-// type dt (dictionaries decoded), plus the remaining pieces.
-func (w *Writer) take(pieces []arrow.Array, n int64, dt arrow.DataType) (arrow.Array, []arrow.Array, error) {
-	var parts []arrow.Array
+// writeWindow is the number of rows handed to the column writer per call:
+// a multiple of writeBatchSize.
+const writeWindow = 64 * writeBatchSize
+
+// repeated reports whether dt has a list-like field at any depth.
+func repeated(dt arrow.DataType) bool {
+	switch t := dt.(type) {
+	case arrow.ListLikeType:
+		return true
+	case arrow.NestedType:
+		for _, f := range t.Fields() {
+			if repeated(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// take removes the first n rows from pieces and returns them as a chunked
+// array of type dt (dictionaries decoded) whose chunks hold window rows
+// each (the last one the rest), plus the remaining pieces. A window inside
+// one piece is a slice of it; only windows spanning pieces are copied.
+func (w *Writer) take(pieces []arrow.Array, n, window int64, dt arrow.DataType) (*arrow.Chunked, []arrow.Array, error) {
+	var chunks []arrow.Array
 	defer func() {
+		for _, c := range chunks {
+			c.Release()
+		}
+	}()
+	var parts []arrow.Array // the current window's pieces
+	var partRows int64
+	flush := func() error {
+		var win arrow.Array
+		if len(parts) == 1 {
+			win = parts[0]
+		} else {
+			var err error
+			win, err = array.Concatenate(parts, w.mem)
+			for _, p := range parts {
+				p.Release()
+			}
+			if err != nil {
+				parts, partRows = nil, 0
+				return err
+			}
+		}
+		parts, partRows = nil, 0
+		chunks = append(chunks, win)
+		return nil
+	}
+	// add appends a piece to the window, decoded to dt (pieces may differ
+	// in dictionary encoding, and Concatenate needs one type).
+	add := func(a arrow.Array) error {
+		plain, err := toPlain(a, dt, w.mem)
+		a.Release()
+		if err != nil {
+			return err
+		}
+		parts = append(parts, plain)
+		return nil
+	}
+	fail := func(err error) (*arrow.Chunked, []arrow.Array, error) {
 		for _, p := range parts {
 			p.Release()
 		}
-	}()
-	i := 0
-	for need := n; need > 0; i++ {
-		a := pieces[i]
+		return nil, pieces, err
+	}
+	for need := n; need > 0; {
+		a := pieces[0]
 		m := int64(a.Len())
-		if m <= need {
-			a.Retain()
-			parts = append(parts, a)
-			need -= m
-			continue
+		take := min(m, need, window-partRows)
+		var piece arrow.Array
+		if take == m {
+			piece = a // the reference moves from pieces to the window
+			pieces[0] = nil
+			pieces = pieces[1:]
+		} else {
+			piece = array.NewSlice(a, 0, take)
+			pieces[0] = array.NewSlice(a, take, m)
+			a.Release()
 		}
-		parts = append(parts, array.NewSlice(a, 0, need))
-		pieces[i] = array.NewSlice(a, need, m)
-		a.Release()
-		break
-	}
-	for _, a := range pieces[:i] {
-		a.Release()
-	}
-	rest := pieces[i:]
-	for k, p := range parts {
-		plain, err := toPlain(p, dt, w.mem)
-		if err != nil {
-			return nil, rest, err
+		if err := add(piece); err != nil {
+			return fail(err)
 		}
-		parts[k].Release()
-		parts[k] = plain
+		partRows += take
+		need -= take
+		if partRows == window || need == 0 {
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+		}
 	}
-	if len(parts) == 1 {
-		out := parts[0]
-		parts = nil
-		return out, rest, nil
-	}
-	out, err := array.Concatenate(parts, w.mem)
-	return out, rest, err
+	out := arrow.NewChunked(dt, chunks)
+	return out, pieces, nil
 }
 
 // Write writes tbl to w as one Parquet file with opts and returns the number
