@@ -61,3 +61,45 @@ func TestSortedRunsDeclines(t *testing.T) {
 	_, ok = SortedRuns(float64Col([]float64{1, 2}, nil, 2), false)
 	assert.False(t, ok, "not an integer column")
 }
+
+func TestSortedRunsLateTail(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{9, 1000, 70_000} {
+		for _, tailFrac := range []float64{0.01, 0.1} {
+			vals := make([]int64, n)
+			v := int64(100)
+			for i := range vals {
+				if i > 0 && r.Float64() >= 0.05 {
+					v += 1 + r.Int64N(3)
+				}
+				vals[i] = v
+			}
+			// Replays: a tail of old keys (some repeated, some new).
+			tail := max(1, int(float64(n)*tailFrac))
+			for i := n - tail; i < n; i++ {
+				switch r.IntN(3) {
+				case 0:
+					vals[i] = vals[r.IntN(n-tail)]
+				case 1:
+					vals[i] = -r.Int64N(5) // new keys, repeated within the tail
+				default:
+					vals[i] = vals[n-tail+r.IntN(i-(n-tail)+1)]
+				}
+			}
+			if vals[n-tail] >= vals[n-tail-1] {
+				vals[n-tail] = vals[n-tail-1] - 1_000 // make the tail start with a decrease
+			}
+			for _, chunk := range []int{1, 3, 1 << 16} {
+				c := int64Col(vals, nil, chunk)
+				for _, last := range []bool{false, true} {
+					rows, ok := SortedRuns(c, last)
+					require.True(t, ok, "n=%d tail=%d", n, tail)
+					assert.Equal(t, runsByGroup(t, c, last), rows, "n=%d tail=%v chunk=%d last=%v", n, tail, chunk, last)
+				}
+			}
+		}
+	}
+	// A tail longer than an eighth is left to hashing.
+	_, ok := SortedRuns(int64Col([]int64{1, 2, 3, 4, 5, 6, 7, 0, 0}, nil, 4), false)
+	assert.False(t, ok)
+}
