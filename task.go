@@ -329,6 +329,9 @@ func (t *task) compute(c *Context) (arrow.Table, error) {
 			if err != nil {
 				return nil, fmt.Errorf("input %s: %w", in.in.Node, err)
 			}
+			if t.takeInput(in) {
+				tbl = arrowx.Own(tbl)
+			}
 			ins[i] = tbl
 		}
 		err := safeCall(func() (err error) { out, err = n.node.transform.Apply(c, ins); return err })
@@ -390,6 +393,24 @@ func (t *task) setData(tbl arrow.Table) {
 		t.data = tbl
 		t.dataMu.Unlock()
 	}
+}
+
+// takeInput hands the input's data over to this task when it is the last
+// consumer of every upstream partition in it: the upstream tasks forget
+// their tables, so a transform that knows arrowx.Owned can free the input
+// column by column as it works. It reports whether it did.
+func (t *task) takeInput(in taskInput) bool {
+	for _, u := range in.tasks {
+		if u.status != StatusAbsent && u.refs.Load() != 1 {
+			return false // another consumer still needs it (or this one twice)
+		}
+	}
+	for _, u := range in.tasks {
+		u.dataMu.Lock()
+		u.data = nil
+		u.dataMu.Unlock()
+	}
+	return true
 }
 
 // releaseInputs tells the inputs this task no longer needs them.

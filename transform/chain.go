@@ -2,10 +2,12 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 )
 
 // ChainTransform applies transforms one after another. Create one with Chain.
@@ -64,15 +66,21 @@ func (c *ChainTransform) OutputSchema(in []*arrow.Schema) (*arrow.Schema, error)
 // of the rows the steps before it kept, and the rows are copied once, so a
 // cleaning chain holds its input and its output, not one copy per step.
 // When the column lineage of the steps after them shows that some columns
-// are never read again nor output, those are not copied at all. The result
-// is the same as applying the steps one after another.
+// are never read again nor output, those are not copied at all. When kiln
+// hands the chain an input no one else holds (the node is its last
+// consumer), the chain also lets go of each input column once no later
+// step needs it, and of each copied column as soon as it is copied. The
+// result is the same as applying the steps one after another.
 func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table, error) {
 	if len(c.steps) == 0 {
 		return nil, fmt.Errorf("transform.chain: no steps")
 	}
+	consumes := len(in) == 1 && isOwned(in[0])
 	out, pruned, err := c.apply(ctx, in, true)
-	if !pruned || (err != nil && ctx.Err() != nil) {
-		return out, err // nothing to redo, or cancelled: do not run again
+	if !pruned || consumes || (err != nil && ctx.Err() != nil) {
+		// Nothing to redo; or the input was consumed (pruning was then
+		// checked against the steps' schemas first); or cancelled.
+		return out, err
 	}
 	// Columns were dropped on the strength of the steps' lineage. Should a
 	// step have read a column its lineage does not name, the output would
@@ -90,20 +98,23 @@ func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table
 }
 
 // apply runs the steps; with prune, it drops columns no later step needs
-// at fused selections, and reports whether it did.
+// at fused selections, and between steps when it holds the table alone,
+// and reports whether it did.
 func (c *ChainTransform) apply(ctx *kiln.Context, in []arrow.Table, prune bool) (res arrow.Table, pruned bool, err error) {
-	cur := in
-	owned := false // whether cur is an intermediate this chain must release
-	release := func() {
-		if owned {
-			cur[0].Release()
-		}
-	}
+	// cur is the current table. When it is an arrowx.Owned, the chain
+	// holds it alone (an input kiln handed over, or a step's output) and
+	// drops what it no longer needs instead of releasing: tables are freed
+	// by the garbage collector once nothing references them.
+	cur := slices.Clone(in)
 	for i := 0; i < len(c.steps); {
 		s := c.steps[i]
 		if s == nil {
-			release()
 			return nil, pruned, fmt.Errorf("transform.chain: step %d is nil", i)
+		}
+		if o, ok := owned(cur); ok && prune {
+			if keep := c.neededAfter(i, o.Schema()); keep != nil {
+				cur[0], pruned = projectOwned(o, keep), true
+			}
 		}
 		run := c.selectorRun(i)
 		if len(run) >= 1 && len(cur) == 1 {
@@ -112,37 +123,68 @@ func (c *ChainTransform) apply(ctx *kiln.Context, in []arrow.Table, prune bool) 
 			for k, sel := range run {
 				out, err := sel.OutputSchema(ins[k : k+1])
 				if err != nil {
-					release()
 					return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i+k, sel.Spec().Name, err)
 				}
 				ins[k+1] = out
 			}
-			// A lone selector gains only from dropping unneeded columns.
+			// A lone selector gains from dropping unneeded columns, or
+			// from an owned input it can free as it copies.
 			var keep []string
 			if prune {
 				keep = c.neededAfter(i+len(run), ins[len(run)])
 			}
-			if len(run) >= 2 || keep != nil {
+			if _, consume := owned(cur); len(run) >= 2 || keep != nil || consume {
 				pruned = pruned || keep != nil
 				out, k, err := applySelectors(ctx, run, ins, keep, cur[0])
-				release()
 				if err != nil {
 					return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i+k, run[k].Spec().Name, err)
 				}
-				cur, owned = []arrow.Table{out}, true
+				cur = []arrow.Table{arrowx.Own(out)}
 				i += len(run)
 				continue
 			}
 		}
 		out, err := s.Apply(ctx, cur)
-		release()
 		if err != nil {
 			return nil, pruned, fmt.Errorf("chain step %d (%s): %w", i, s.Spec().Name, err)
 		}
-		cur, owned = []arrow.Table{out}, true
+		cur = []arrow.Table{arrowx.Own(out)}
 		i++
 	}
+	if o, ok := owned(cur); ok {
+		return o.Unwrap(), pruned, nil
+	}
 	return cur[0], pruned, nil
+}
+
+// owned returns the single table of ts when it is an arrowx.Owned.
+func owned(ts []arrow.Table) (*arrowx.Owned, bool) {
+	if len(ts) != 1 {
+		return nil, false
+	}
+	o, ok := ts[0].(*arrowx.Owned)
+	return o, ok
+}
+
+func isOwned(t arrow.Table) bool {
+	_, ok := t.(*arrowx.Owned)
+	return ok
+}
+
+// projectOwned returns the columns keep of o as a new Owned; o's other
+// columns are let go.
+func projectOwned(o *arrowx.Owned, keep []string) *arrowx.Owned {
+	idx, err := fieldIndices(o.Schema(), keep)
+	if err != nil {
+		return o // neededAfter names only columns of o: cannot happen
+	}
+	s, cols, rows := o.TakeColumns()
+	sel := make([]*arrow.Chunked, len(idx))
+	for k, i := range idx {
+		sel[k] = cols[i]
+		sel[k].Retain() // exprTable takes one reference each
+	}
+	return arrowx.Own(exprTable(projectSchema(s, idx), sel, rows))
 }
 
 // neededAfter returns the columns of schema s, the input of step i, that
@@ -186,7 +228,18 @@ func (c *ChainTransform) neededAfter(i int, s *arrow.Schema) []string {
 	if len(cols) == s.NumFields() || len(cols) == 0 {
 		return nil
 	}
+	// The steps must accept the pruned input and give the same output.
+	pruned, err := rest.OutputSchema([]*arrow.Schema{projectSchema(s, indicesOf(s, cols))})
+	if err != nil || !pruned.Equal(out) {
+		return nil
+	}
 	return cols
+}
+
+// indicesOf returns the indices in s of the columns names (all present).
+func indicesOf(s *arrow.Schema, names []string) []int {
+	idx, _ := fieldIndices(s, names)
+	return idx
 }
 
 // selectorRun returns the row selectors starting at step i, up to the

@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/expr"
 	"github.com/kiln-data/kiln/internal/kernels"
 	"github.com/kiln-data/kiln/internal/par"
@@ -167,6 +168,10 @@ func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schem
 		}
 	}
 	out := schemas[len(sel)]
+	if o, ok := t.(*arrowx.Owned); ok {
+		res, err := consumeRows(ctx, out, keep, o, kept)
+		return res, len(sel) - 1, err
+	}
 	if keep != nil || kept == nil {
 		// The view code projects (and, with kept, gathers) exactly that.
 		res, err := selectorView(ctx, out, keep, t, kept)
@@ -176,34 +181,91 @@ func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schem
 	return res, len(sel) - 1, err
 }
 
-// selectorView is the table a selector with input schema s reads: the
-// columns names of t (all when nil), restricted to the rows kept (all when
-// nil), under the field definitions of s.
-func selectorView(ctx *kiln.Context, s *arrow.Schema, names []string, t arrow.Table, kept []int32) (arrow.Table, error) {
+// consumeRows is the final copy of applySelectors for an input the caller
+// owns outright: the columns keep (all when nil) of the rows kept (all
+// when nil), under the field definitions of s. It takes the columns out of
+// o, lets go of the unneeded ones at once and of each copied one as soon
+// as its copy is made, so the input is freed while the output grows
+// instead of both being held in full.
+func consumeRows(ctx *kiln.Context, s *arrow.Schema, keep []string, o *arrowx.Owned, kept []int32) (arrow.Table, error) {
+	idx, err := fieldIndices(s, keep)
+	if err != nil {
+		return nil, err
+	}
+	_, all, rows := o.TakeColumns()
+	cols := make([]*arrow.Chunked, len(idx))
+	for k, i := range idx {
+		cols[k] = all[i]
+	}
+	all = nil // the rest go now
+	vs := projectSchema(s, idx)
+	if kept == nil {
+		for _, c := range cols {
+			c.Retain() // exprTable takes one reference each
+		}
+		return exprTable(vs, cols, rows), nil
+	}
+	arrs := make([]arrow.Array, len(cols))
+	err = par.Do(ctx, len(cols), func(k int) error {
+		a, err := kernels.Take(ctx.Allocator(), kernels.NewCol(cols[k]), kept)
+		cols[k] = nil // copied: the input column can go
+		arrs[k] = a
+		return err
+	})
+	if err != nil {
+		for _, a := range arrs {
+			if a != nil {
+				a.Release()
+			}
+		}
+		return nil, err
+	}
+	return newTable(vs, arrs, len(kept)), nil
+}
+
+// fieldIndices returns the indices in s of the columns names, without
+// repeats, in the order given; every index when names is nil.
+func fieldIndices(s *arrow.Schema, names []string) ([]int, error) {
 	var idx []int
 	if names == nil {
 		for i := range s.NumFields() {
 			idx = append(idx, i)
 		}
-	} else {
-		seen := map[int]bool{}
-		for _, n := range names {
-			is := s.FieldIndices(n)
-			if len(is) != 1 {
-				return nil, fmt.Errorf("transform.chain: column %q: %w", n, kiln.ErrSchemaMismatch)
-			}
-			if !seen[is[0]] {
-				seen[is[0]] = true
-				idx = append(idx, is[0])
-			}
+		return idx, nil
+	}
+	seen := map[int]bool{}
+	for _, n := range names {
+		is := s.FieldIndices(n)
+		if len(is) != 1 {
+			return nil, fmt.Errorf("transform.chain: column %q: %w", n, kiln.ErrSchemaMismatch)
+		}
+		if !seen[is[0]] {
+			seen[is[0]] = true
+			idx = append(idx, is[0])
 		}
 	}
+	return idx, nil
+}
+
+// projectSchema returns the fields idx of s, with s's metadata.
+func projectSchema(s *arrow.Schema, idx []int) *arrow.Schema {
 	fields := make([]arrow.Field, len(idx))
 	for k, i := range idx {
 		fields[k] = s.Field(i)
 	}
 	md := s.Metadata()
-	vs := arrow.NewSchema(fields, &md)
+	return arrow.NewSchema(fields, &md)
+}
+
+// selectorView is the table a selector with input schema s reads: the
+// columns names of t (all when nil), restricted to the rows kept (all when
+// nil), under the field definitions of s.
+func selectorView(ctx *kiln.Context, s *arrow.Schema, names []string, t arrow.Table, kept []int32) (arrow.Table, error) {
+	idx, err := fieldIndices(s, names)
+	if err != nil {
+		return nil, err
+	}
+	vs := projectSchema(s, idx)
 	cols := make([]*arrow.Chunked, len(idx))
 	if kept == nil {
 		for k, i := range idx {

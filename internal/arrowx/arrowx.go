@@ -1,4 +1,5 @@
 // Package arrowx holds small Arrow helpers shared across kiln: empty tables,
+// tables handed over for good (Owned),
 // zero-copy concatenation, schema comparison with readable differences, and
 // slicing tables into fixed-size row chunks.
 package arrowx
