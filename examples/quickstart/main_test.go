@@ -128,11 +128,22 @@ func BenchmarkQuickstart(b *testing.B) {
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peakRSS-MiB")
 }
 
-// BenchmarkPartitionMemory runs one daily partition with 2M events and
-// reports the peak live heap during the run relative to the Arrow size of
-// the largest node output (the bound is 2x).
+// partitionEvents is the number of events in BenchmarkPartitionMemory's
+// partition: 2M, or KILN_BENCH_PARTITION_EVENTS.
+func partitionEvents() int {
+	n := 2_000_000
+	if v := os.Getenv("KILN_BENCH_PARTITION_EVENTS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	return n
+}
+
+// BenchmarkPartitionMemory runs one daily partition with 2M events
+// (override with KILN_BENCH_PARTITION_EVENTS) and reports the peak heap
+// during the run (live objects and garbage not yet swept) relative to the
+// Arrow size of the largest node output (the bound is 2x).
 func BenchmarkPartitionMemory(b *testing.B) {
-	gen := defaultGen(60_000_000) // 2M events per day; only one day runs
+	gen := defaultGen(30 * partitionEvents()) // only one day runs
 	for b.Loop() {
 		lake := b.TempDir()
 		p := build(lake, gen, slog.New(slog.DiscardHandler))
