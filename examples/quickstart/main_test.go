@@ -92,13 +92,18 @@ func TestQuickstartDeterministic(t *testing.T) {
 	}
 }
 
-// peakHeap samples live heap bytes until stop is closed.
-func peakHeap(stop <-chan struct{}, peak *atomic.Uint64) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+// peakHeap samples the heap until stop is closed: peak gets the most heap
+// objects seen (live and dead but not yet swept), live the most live bytes
+// any garbage collection found.
+func peakHeap(stop <-chan struct{}, peak, live *atomic.Uint64) {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	for {
 		metrics.Read(s)
 		if v := s[0].Value.Uint64(); v > peak.Load() {
 			peak.Store(v)
+		}
+		if v := s[1].Value.Uint64(); v > live.Load() {
+			live.Store(v)
 		}
 		select {
 		case <-stop:
@@ -139,9 +144,11 @@ func partitionEvents() int {
 }
 
 // BenchmarkPartitionMemory runs one daily partition with 2M events
-// (override with KILN_BENCH_PARTITION_EVENTS) and reports the peak heap
-// during the run (live objects and garbage not yet swept) relative to the
-// Arrow size of the largest node output (the bound is 2x).
+// (override with KILN_BENCH_PARTITION_EVENTS) and reports, relative to the
+// Arrow size of the largest node output (the bound is 2x), the peak
+// heap during the run (live objects and garbage not yet swept:
+// peak/largest) and the most live bytes a garbage collection found
+// (live/largest).
 func BenchmarkPartitionMemory(b *testing.B) {
 	gen := defaultGen(30 * partitionEvents()) // only one day runs
 	for b.Loop() {
@@ -154,7 +161,8 @@ func BenchmarkPartitionMemory(b *testing.B) {
 		var peak atomic.Uint64
 		stop := make(chan struct{})
 		done := make(chan struct{})
-		go func() { peakHeap(stop, &peak); close(done) }()
+		var live atomic.Uint64
+		go func() { peakHeap(stop, &peak, &live); close(done) }()
 		res, err := p.Run(context.Background(), kiln.Date(2024, 1, 1), kiln.Targets("gold.user_daily"))
 		close(stop)
 		<-done
@@ -167,6 +175,7 @@ func BenchmarkPartitionMemory(b *testing.B) {
 		b.ReportMetric(float64(peak.Load()-base)/(1<<20), "peakHeap-MiB")
 		b.ReportMetric(float64(largest)/(1<<20), "largestOutput-MiB")
 		b.ReportMetric(float64(peak.Load()-base)/float64(largest), "peak/largest")
+		b.ReportMetric(float64(live.Load()-min(live.Load(), base))/float64(largest), "live/largest")
 	}
 }
 
