@@ -75,7 +75,7 @@ func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table
 	if len(c.steps) == 0 {
 		return nil, fmt.Errorf("transform.chain: no steps")
 	}
-	consumes := len(in) == 1 && isOwned(in[0])
+	_, consumes := owned(in)
 	out, pruned, err := c.apply(ctx, in, true)
 	if !pruned || consumes || (err != nil && ctx.Err() != nil) {
 		// Nothing to redo; or the input was consumed (pruning was then
@@ -166,25 +166,16 @@ func owned(ts []arrow.Table) (*arrowx.Owned, bool) {
 	return o, ok
 }
 
-func isOwned(t arrow.Table) bool {
-	_, ok := t.(*arrowx.Owned)
-	return ok
-}
-
 // projectOwned returns the columns keep of o as a new Owned; o's other
 // columns are let go.
 func projectOwned(o *arrowx.Owned, keep []string) *arrowx.Owned {
-	idx, err := fieldIndices(o.Schema(), keep)
+	s := o.Schema()
+	idx, err := fieldIndices(s, keep)
 	if err != nil {
 		return o // neededAfter names only columns of o: cannot happen
 	}
-	s, cols, rows := o.TakeColumns()
-	sel := make([]*arrow.Chunked, len(idx))
-	for k, i := range idx {
-		sel[k] = cols[i]
-		sel[k].Retain() // exprTable takes one reference each
-	}
-	return arrowx.Own(exprTable(projectSchema(s, idx), sel, rows))
+	cols, rows := takeColumns(o, idx)
+	return arrowx.Own(ownedTable(projectSchema(s, idx), cols, rows))
 }
 
 // neededAfter returns the columns of schema s, the input of step i, that
@@ -229,17 +220,15 @@ func (c *ChainTransform) neededAfter(i int, s *arrow.Schema) []string {
 		return nil
 	}
 	// The steps must accept the pruned input and give the same output.
-	pruned, err := rest.OutputSchema([]*arrow.Schema{projectSchema(s, indicesOf(s, cols))})
+	idx, err := fieldIndices(s, cols)
+	if err != nil {
+		return nil
+	}
+	pruned, err := rest.OutputSchema([]*arrow.Schema{projectSchema(s, idx)})
 	if err != nil || !pruned.Equal(out) {
 		return nil
 	}
 	return cols
-}
-
-// indicesOf returns the indices in s of the columns names (all present).
-func indicesOf(s *arrow.Schema, names []string) []int {
-	idx, _ := fieldIndices(s, names)
-	return idx
 }
 
 // selectorRun returns the row selectors starting at step i, up to the

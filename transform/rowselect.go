@@ -192,35 +192,40 @@ func consumeRows(ctx *kiln.Context, s *arrow.Schema, keep []string, o *arrowx.Ow
 	if err != nil {
 		return nil, err
 	}
+	vs := projectSchema(s, idx)
+	cols, rows := takeColumns(o, idx)
+	if kept == nil {
+		return ownedTable(vs, cols, rows), nil
+	}
+	kcols := make([]kernels.Col, len(cols)) // from here the only references
+	for k, c := range cols {
+		kcols[k] = kernels.NewCol(c)
+	}
+	arrs, err := kernels.TakeAllDropping(ctx, ctx.Allocator(), kcols, kept)
+	if err != nil {
+		return nil, err
+	}
+	return newTable(vs, arrs, len(kept)), nil
+}
+
+// takeColumns takes the columns out of o and keeps those at idx; the
+// others are let go.
+func takeColumns(o *arrowx.Owned, idx []int) ([]*arrow.Chunked, int64) {
 	_, all, rows := o.TakeColumns()
 	cols := make([]*arrow.Chunked, len(idx))
 	for k, i := range idx {
 		cols[k] = all[i]
 	}
-	all = nil // the rest go now
-	vs := projectSchema(s, idx)
-	if kept == nil {
-		for _, c := range cols {
-			c.Retain() // exprTable takes one reference each
-		}
-		return exprTable(vs, cols, rows), nil
+	return cols, rows
+}
+
+// ownedTable is a table of schema s over columns taken from an Owned
+// (whose reference counts were left as they were).
+func ownedTable(s *arrow.Schema, cols []*arrow.Chunked, rows int64) arrow.Table {
+	for _, c := range cols {
+		c.Retain() // exprTable takes one reference each
 	}
-	arrs := make([]arrow.Array, len(cols))
-	err = par.Do(ctx, len(cols), func(k int) error {
-		a, err := kernels.Take(ctx.Allocator(), kernels.NewCol(cols[k]), kept)
-		cols[k] = nil // copied: the input column can go
-		arrs[k] = a
-		return err
-	})
-	if err != nil {
-		for _, a := range arrs {
-			if a != nil {
-				a.Release()
-			}
-		}
-		return nil, err
-	}
-	return newTable(vs, arrs, len(kept)), nil
+	return exprTable(s, cols, rows)
 }
 
 // fieldIndices returns the indices in s of the columns names, without

@@ -1,10 +1,13 @@
 package kernels
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -102,4 +105,20 @@ func TestSortedRunsLateTail(t *testing.T) {
 	// A tail longer than an eighth is left to hashing.
 	_, ok := SortedRuns(int64Col([]int64{1, 2, 3, 4, 5, 6, 7, 0, 0}, nil, 4), false)
 	assert.False(t, ok)
+}
+
+func TestTakeAllDropping(t *testing.T) {
+	mk := func() []Col {
+		return []Col{int64Col([]int64{1, 2, 3, 4}, nil, 3), stringCol([]string{"a", "b", "c", "d"}, nil, 2)}
+	}
+	idx := []int32{3, 0, 2}
+	want, err := TakeAll(context.Background(), memory.DefaultAllocator, mk(), idx)
+	require.NoError(t, err)
+	cols := mk()
+	got, err := TakeAllDropping(context.Background(), memory.DefaultAllocator, cols, idx)
+	require.NoError(t, err)
+	for i := range want {
+		assert.True(t, array.Equal(want[i], got[i]), "column %d", i)
+		assert.Nil(t, cols[i].Chunks, "column %d still referenced", i)
+	}
 }

@@ -43,9 +43,23 @@ func Take(mem memory.Allocator, c Col, idx []int32) (arrow.Array, error) {
 
 // TakeAll takes the rows idx of every column, one column per task.
 func TakeAll(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32) ([]arrow.Array, error) {
+	return takeAll(ctx, mem, cols, idx, false)
+}
+
+// TakeAllDropping is TakeAll that clears cols[i] as soon as column i is
+// taken: a caller holding the only references to the columns frees each
+// input column while the next ones are copied.
+func TakeAllDropping(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32) ([]arrow.Array, error) {
+	return takeAll(ctx, mem, cols, idx, true)
+}
+
+func takeAll(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32, drop bool) ([]arrow.Array, error) {
 	out := make([]arrow.Array, len(cols))
 	err := par.Do(ctx, len(cols), func(i int) error {
 		a, err := Take(mem, cols[i], idx)
+		if drop {
+			cols[i] = Col{}
+		}
 		out[i] = a
 		return err
 	})

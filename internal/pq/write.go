@@ -229,21 +229,18 @@ func (w *Writer) take(pieces []arrow.Array, n, window int64, dt arrow.DataType) 
 	var parts []arrow.Array // the current window's pieces
 	var partRows int64
 	flush := func() error {
-		var win arrow.Array
-		if len(parts) == 1 {
-			win = parts[0]
-		} else {
-			var err error
+		win := parts[0]
+		var err error
+		if len(parts) > 1 {
 			win, err = array.Concatenate(parts, w.mem)
 			for _, p := range parts {
 				p.Release()
 			}
-			if err != nil {
-				parts, partRows = nil, 0
-				return err
-			}
 		}
 		parts, partRows = nil, 0
+		if err != nil {
+			return err
+		}
 		chunks = append(chunks, win)
 		return nil
 	}
