@@ -75,3 +75,22 @@ func TestChainOwnedSameAtAnyParallelism(t *testing.T) {
 	assert.Equal(t, hashes[0], hashes[1])
 	assert.Equal(t, hashes[0], hashes[2])
 }
+
+// A selector used alone consumes an owned input the same way, with the
+// result of its ordinary path.
+func TestSelectorOwnedInputMatchesPlain(t *testing.T) {
+	in := fuseTestTable(t, 2*par.ChunkRows+5, 30_000, 11)
+	defer in.Release()
+	ctx := kiln.NewContext(context.Background(), "test", kiln.All)
+	for _, tr := range []kiln.Transform{DropNulls("user"), DropNulls("id"), Filter(Col("amount").Gt(Lit(5.0))),
+		Dedupe([]string{"id"}, KeepLast), Dedupe([]string{"user", "kind"}, KeepFirst)} {
+		want, err := tr.Apply(ctx, []arrow.Table{in})
+		require.NoError(t, err)
+		own := arrowx.Own(in)
+		got, err := tr.Apply(ctx, []arrow.Table{own})
+		require.NoError(t, err)
+		assert.True(t, own.Taken(), "%s did not consume its owned input", tr.Spec().Name)
+		assert.True(t, want.Schema().Equal(got.Schema()), tr.Spec().Name)
+		assert.Equal(t, rlHash(t, want), rlHash(t, got), tr.Spec().Name)
+	}
+}

@@ -112,6 +112,9 @@ func (t *DedupeTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Tabl
 	if err != nil {
 		return nil, err
 	}
+	if o, ok := owned(in); ok {
+		return consumeSelector(ctx, t, s, o)
+	}
 	rows, all, err := t.selectRows(ctx, in[0])
 	if err != nil {
 		return nil, err

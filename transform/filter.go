@@ -59,6 +59,13 @@ func (f *FilterTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Tabl
 	if err := exprOneTable("filter", in); err != nil {
 		return nil, err
 	}
+	if o, ok := owned(in); ok {
+		s, err := f.OutputSchema(schemasOf(in))
+		if err != nil {
+			return nil, err
+		}
+		return consumeSelector(ctx, f, s, o)
+	}
 	t := in[0]
 	p, err := f.compile(t.Schema())
 	if err != nil {

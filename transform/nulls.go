@@ -209,6 +209,13 @@ func (d *DropNullsTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.T
 	if err := exprOneTable("drop_nulls", in); err != nil {
 		return nil, err
 	}
+	if o, ok := owned(in); ok {
+		s, err := d.OutputSchema(schemasOf(in))
+		if err != nil {
+			return nil, err
+		}
+		return consumeSelector(ctx, d, s, o)
+	}
 	t := in[0]
 	out, idx, err := d.plan(t.Schema())
 	if err != nil {

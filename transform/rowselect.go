@@ -181,6 +181,14 @@ func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schem
 	return res, len(sel) - 1, err
 }
 
+// consumeSelector applies a lone selector, whose output schema is out, to
+// an input kiln handed over: like a fused chain, it frees the input column
+// by column as it copies.
+func consumeSelector(ctx *kiln.Context, s rowSelector, out *arrow.Schema, o *arrowx.Owned) (arrow.Table, error) {
+	res, _, err := applySelectors(ctx, []rowSelector{s}, []*arrow.Schema{o.Schema(), out}, nil, o)
+	return res, err
+}
+
 // consumeRows is the final copy of applySelectors for an input the caller
 // owns outright: the columns keep (all when nil) of the rows kept (all
 // when nil), under the field definitions of s. It takes the columns out of
