@@ -136,6 +136,10 @@ func BenchmarkWrite(b *testing.B) {
 		{"dict_none", func(o *Options) { o.Dictionary = DictNone }},
 		{"rowgroup_128K", func(o *Options) { o.RowGroupRows = 1 << 17 }},
 		{"rowgroup_4M", func(o *Options) { o.RowGroupRows = 1 << 22 }},
+		{"page_128K", func(o *Options) { o.PageBytes = 128 << 10 }},
+		{"page_256K", func(o *Options) { o.PageBytes = 256 << 10 }},
+		{"page_512K", func(o *Options) { o.PageBytes = 512 << 10 }},
+		{"page_1M", func(o *Options) { o.PageBytes = 1 << 20 }},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
@@ -166,19 +170,28 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 // BenchmarkRead measures Read of the benchmark table written with Defaults
-// (and with zstd level 3 and 6, to weigh decode speed into the choice).
+// (and with zstd level 3 and 6, and with 1 MiB pages, to weigh decode speed
+// into those choices).
 func BenchmarkRead(b *testing.B) {
 	tbl, size := eventsTable(b)
-	for _, level := range []int{1, 3, 6} {
+	for _, v := range []struct {
+		level int
+		page  int64
+	}{{1, 0}, {3, 0}, {6, 0}, {1, 1 << 20}} {
 		o := Defaults()
-		o.Level = level
+		o.Level = v.level
+		name := fmt.Sprintf("zstd%d", v.level)
+		if v.page != 0 {
+			o.PageBytes = v.page
+			name += fmt.Sprintf("_page%dK", v.page>>10)
+		}
 		var buf bytes.Buffer
 		if _, err := Write(context.Background(), &buf, tbl, o); err != nil {
 			b.Fatal(err)
 		}
 		data := buf.Bytes()
 		for _, parallel := range []bool{false, true} {
-			b.Run(fmt.Sprintf("zstd%d/parallel=%t", level, parallel), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/parallel=%t", name, parallel), func(b *testing.B) {
 				ro := ReadOptions{Parallel: parallel}
 				peak := peakHeap(func() {
 					got, err := Read(context.Background(), bytes.NewReader(data), "bench", ro)

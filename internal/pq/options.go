@@ -61,9 +61,20 @@ type Options struct {
 	// RowGroupRows is the number of rows in every row group but the last
 	// (which holds the rest). Default 1<<20; see DefaultRowGroupRows.
 	RowGroupRows int64
-	// PageBytes is the target size of a data page before compression and of
-	// a dictionary page before the writer falls back to PLAIN. Default 1 MiB.
+	// PageBytes is the target size of a data page before compression.
+	// Default 256 KiB. The writer holds a page's values, its encoded and
+	// its compressed bytes at once, per column writer, and the compressor's
+	// history is sized to the page (see zstd.go): measured with
+	// BenchmarkWrite (5M rows, 5 columns, this 2-core machine, one run),
+	// 256 KiB pages give a 0.5% larger file than 1 MiB pages, the same
+	// speed, 28% fewer bytes allocated and a 25% lower writer peak heap;
+	// 128 KiB pages add another 0.8% to the file for little memory.
+	// DuckDB and pandas read either alike.
 	PageBytes int64
+	// DictPageBytes is the largest dictionary page: once a column chunk's
+	// dictionary grows past it, the writer falls back to PLAIN for the
+	// rest of the chunk. Default 1 MiB (arrow-go's and parquet-cpp's).
+	DictPageBytes int64
 	// Dictionary is the dictionary-encoding policy: DictStrings (default),
 	// DictAll or DictNone. On the benchmark table DictAll writes 5-14%
 	// slower and allocates 1.6x for a 9% smaller file (its numeric columns
@@ -90,22 +101,24 @@ const DefaultRowGroupRows int64 = 1 << 20
 // Defaults returns kiln's default writer settings.
 func Defaults() Options {
 	return Options{
-		Compression:  compress.Codecs.Zstd,
-		Level:        1,
-		RowGroupRows: DefaultRowGroupRows,
-		PageBytes:    1 << 20,
-		Dictionary:   DictStrings,
-		Stats:        true,
-		CreatedBy:    version.CreatedBy,
+		Compression:   compress.Codecs.Zstd,
+		Level:         1,
+		RowGroupRows:  DefaultRowGroupRows,
+		PageBytes:     256 << 10,
+		DictPageBytes: 1 << 20,
+		Dictionary:    DictStrings,
+		Stats:         true,
+		CreatedBy:     version.CreatedBy,
 	}
 }
 
 // String returns a canonical one-line form of o, stable across releases for
-// equal settings, e.g. "codec=ZSTD level=1 rowgroup=1048576 page=1048576
-// dict=strings stats=true created_by=\"kiln version 0.1.0\"".
+// equal settings, e.g. "codec=ZSTD level=1 rowgroup=1048576 page=262144
+// dictpage=1048576 dict=strings stats=true created_by=\"kiln version
+// 0.1.0\"".
 func (o Options) String() string {
-	return fmt.Sprintf("codec=%s level=%d rowgroup=%d page=%d dict=%s stats=%t created_by=%q",
-		o.Compression, o.Level, o.RowGroupRows, o.PageBytes, o.Dictionary, o.Stats, o.CreatedBy)
+	return fmt.Sprintf("codec=%s level=%d rowgroup=%d page=%d dictpage=%d dict=%s stats=%t created_by=%q",
+		o.Compression, o.Level, o.RowGroupRows, o.PageBytes, o.DictPageBytes, o.Dictionary, o.Stats, o.CreatedBy)
 }
 
 // validate reports the first unusable field of o.
@@ -115,6 +128,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("pq: Options.RowGroupRows must be > 0, got %d (start from pq.Defaults())", o.RowGroupRows)
 	case o.PageBytes <= 0:
 		return fmt.Errorf("pq: Options.PageBytes must be > 0, got %d (start from pq.Defaults())", o.PageBytes)
+	case o.DictPageBytes <= 0:
+		return fmt.Errorf("pq: Options.DictPageBytes must be > 0, got %d (start from pq.Defaults())", o.DictPageBytes)
 	case o.CreatedBy == "":
 		return fmt.Errorf("pq: Options.CreatedBy must not be empty (start from pq.Defaults())")
 	}
@@ -146,7 +161,7 @@ func (o Options) writerProps(sc *arrow.Schema, mem memory.Allocator) (*parquet.W
 		parquet.WithCompressionLevel(o.Level),
 		parquet.WithMaxRowGroupLength(o.RowGroupRows),
 		parquet.WithDataPageSize(o.PageBytes),
-		parquet.WithDictionaryPageSizeLimit(o.PageBytes),
+		parquet.WithDictionaryPageSizeLimit(o.DictPageBytes),
 		parquet.WithBatchSize(writeBatchSize),
 		parquet.WithEncoding(parquet.Encodings.Plain),
 		parquet.WithStats(o.Stats),

@@ -274,10 +274,11 @@ func TestWriteFile(t *testing.T) {
 func TestOptions(t *testing.T) {
 	o := Defaults()
 	require.NoError(t, o.validate())
-	assert.Equal(t, `codec=ZSTD level=1 rowgroup=1048576 page=1048576 dict=strings stats=true created_by="kiln version 0.1.0"`, o.String())
+	assert.Equal(t, `codec=ZSTD level=1 rowgroup=1048576 page=262144 dictpage=1048576 dict=strings stats=true created_by="kiln version 0.1.0"`, o.String())
 	for _, mut := range []func(*Options){
 		func(o *Options) { o.RowGroupRows = 0 },
 		func(o *Options) { o.PageBytes = -1 },
+		func(o *Options) { o.DictPageBytes = 0 },
 		func(o *Options) { o.Dictionary = "" },
 		func(o *Options) { o.CreatedBy = "" },
 	} {

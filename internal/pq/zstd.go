@@ -19,6 +19,16 @@ import (
 // free list the collector does not empty, built with arrow-go's options
 // (plus WithLowerEncoderMem, which changes allocation, not output), so
 // pages compress to the same bytes. Decoding and streaming are arrow-go's.
+//
+// It also sizes each encoder's window to the page. An encoder allocates
+// its window as history up front (4-8 MiB at arrow-go's settings) although
+// a page, compressed alone, never refers further back than its own length.
+// A page shorter than a smaller window compresses to the same bytes with
+// that window (every match offset is below the page length either way,
+// the frame is single-segment either way, and the block size is kept), so
+// the codec keeps encoders per window class: a 256 KiB page costs a
+// 384 KiB history instead of 4 MiB. Longer inputs use the level's own
+// window.
 func init() {
 	orig, err := compress.GetCodec(compress.Codecs.Zstd)
 	if err != nil {
@@ -28,33 +38,75 @@ func init() {
 		return
 	}
 	arrowZstd = orig
-	compress.RegisterCodec(compress.Codecs.Zstd, &zstdCodec{Codec: orig, free: map[zstd.EncoderLevel]chan *zstd.Encoder{}})
+	compress.RegisterCodec(compress.Codecs.Zstd, &zstdCodec{Codec: orig, free: map[encoderClass]chan *zstd.Encoder{}})
 }
 
 // arrowZstd is arrow-go's own zstd codec (nil if not replaced).
 var arrowZstd compress.Codec
 
 // zstdCodec is arrow-go's zstd codec with EncodeLevel's encoders kept
-// across garbage collections.
+// across garbage collections, per window class.
 type zstdCodec struct {
 	compress.Codec // arrow-go's: Encode, Decode, CompressBound
 
 	mu   sync.Mutex
-	free map[zstd.EncoderLevel]chan *zstd.Encoder
+	free map[encoderClass]chan *zstd.Encoder
 }
 
-// idleEncoders is how many idle encoders per level are kept.
+// encoderClass is what an idle encoder can be reused for: its level and
+// window (0: the level's own).
+type encoderClass struct {
+	level  zstd.EncoderLevel
+	window int
+}
+
+// Window classes. The smallest is the largest block size of any level
+// (128 KiB): a window below a level's block size would shrink the blocks
+// and change the bytes. Inputs of levelWindowFrom bytes or more (within a
+// factor two of the smallest level window, 4 MiB) use the level's window.
+const (
+	minWindow       = 128 << 10
+	levelWindowFrom = 2 << 20
+)
+
+// windowFor returns the window class for an input of n bytes: the smallest
+// power of two from minWindow up that is larger than n, or 0 for the
+// level's own window.
+func windowFor(n int) int {
+	if n >= levelWindowFrom {
+		return 0
+	}
+	w := minWindow
+	for w <= n {
+		w <<= 1
+	}
+	return w
+}
+
+// idleEncoders is how many idle encoders per class are kept.
 func idleEncoders() int { return min(max(runtime.GOMAXPROCS(0), 2), 8) }
 
-func (z *zstdCodec) list(level zstd.EncoderLevel) chan *zstd.Encoder {
+func (z *zstdCodec) list(c encoderClass) chan *zstd.Encoder {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	l, ok := z.free[level]
+	l, ok := z.free[c]
 	if !ok {
 		l = make(chan *zstd.Encoder, idleEncoders())
-		z.free[level] = l
+		z.free[c] = l
 	}
 	return l
+}
+
+// newEncoder builds an encoder of class c with arrow-go's options. The
+// window option comes after the level, which would otherwise reset the
+// level's block size.
+func newEncoder(c encoderClass) (*zstd.Encoder, error) {
+	opts := []zstd.EOption{zstd.WithZeroFrames(true), zstd.WithEncoderLevel(c.level),
+		zstd.WithEncoderConcurrency(1), zstd.WithAllLitEntropyCompression(true), zstd.WithLowerEncoderMem(true)}
+	if c.window != 0 {
+		opts = append(opts, zstd.WithWindowSize(c.window))
+	}
+	return zstd.NewWriter(nil, opts...)
 }
 
 // EncodeLevel compresses src into dst (as arrow-go's codec does: the same
@@ -64,15 +116,14 @@ func (z *zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
 	if level == compress.DefaultCompressionLevel {
 		lvl = zstd.SpeedDefault
 	}
-	l := z.list(lvl)
+	c := encoderClass{level: lvl, window: windowFor(len(src))}
+	l := z.list(c)
 	var enc *zstd.Encoder
 	select {
 	case enc = <-l:
 	default:
 		var err error
-		enc, err = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(lvl),
-			zstd.WithEncoderConcurrency(1), zstd.WithAllLitEntropyCompression(true), zstd.WithLowerEncoderMem(true))
-		if err != nil {
+		if enc, err = newEncoder(c); err != nil {
 			return z.Codec.EncodeLevel(dst, src, level)
 		}
 	}
