@@ -209,6 +209,16 @@ func consumeRows(ctx *kiln.Context, s *arrow.Schema, keep []string, o *arrowx.Ow
 	for k, c := range cols {
 		kcols[k] = kernels.NewCol(c)
 	}
+	cols = nil
+	if kernels.Ascending(kept) {
+		// Rows in input order (every selector keeps it): copy chunk by
+		// chunk, freeing each input chunk once copied.
+		out, err := kernels.TakeAscendingDropping(ctx, ctx.Allocator(), kcols, kept)
+		if err != nil {
+			return nil, err
+		}
+		return exprTable(vs, out, int64(len(kept))), nil
+	}
 	arrs, err := kernels.TakeAllDropping(ctx, ctx.Allocator(), kcols, kept)
 	if err != nil {
 		return nil, err
