@@ -103,6 +103,16 @@ type Builder[T any] struct {
 	appends []appendFunc
 	checks  []checkFunc
 	rows    int
+	// perKRow is, per column, the value bytes per 1024 rows of the last
+	// batch, for string and binary columns (0: none yet).
+	perKRow []int
+}
+
+// bytesBuilder is an Arrow string or binary builder.
+type bytesBuilder interface {
+	Resize(n int)
+	ReserveData(n int)
+	DataLen() int
 }
 
 // NewBuilder returns a Builder allocating from mem. Release it when done.
@@ -120,6 +130,7 @@ func (c *Codec[T]) NewBuilder(mem memory.Allocator) *Builder[T] {
 			col, app = ab, bindAppend(f.node, ab, f.off, &b.nested)
 		}
 		b.cols = append(b.cols, col)
+		b.perKRow = append(b.perKRow, 0)
 		b.appends = append(b.appends, app)
 		if chk := bindCheck(f.node, f, f.off); chk != nil {
 			b.checks = append(b.checks, chk)
@@ -130,12 +141,25 @@ func (c *Codec[T]) NewBuilder(mem memory.Allocator) *Builder[T] {
 
 // Reserve makes room for n more rows, so that appending them does not
 // reallocate the fixed-width columns. When the builder is empty, those
-// columns are sized exactly; otherwise they grow geometrically.
+// columns are sized exactly, and string and binary columns get exactly n
+// offsets and, after a first batch, room for n rows of the last batch's
+// average value size and a sixteenth more: batches then hold little unused
+// capacity (doubling a value buffer can leave half of it unused).
+// Otherwise columns grow geometrically.
 func (b *Builder[T]) Reserve(n int) {
-	for _, c := range b.cols {
-		if _, isArrow := c.(array.Builder); !isArrow && c.Len() == 0 {
+	for i, c := range b.cols {
+		_, isArrow := c.(array.Builder)
+		bb, isBytes := c.(bytesBuilder)
+		switch {
+		case isBytes && c.Len() == 0:
+			// Arrow's Reserve would give the offsets twice the room.
+			bb.Resize(n)
+			if k := b.perKRow[i]; k > 0 {
+				bb.ReserveData(k * n / 1024 * 17 / 16)
+			}
+		case !isArrow && c.Len() == 0:
 			c.Resize(n)
-		} else {
+		default:
 			c.Reserve(n)
 		}
 	}
@@ -202,6 +226,9 @@ func (b *Builder[T]) Len() int { return b.rows }
 func (b *Builder[T]) NewRecordBatch() arrow.RecordBatch {
 	cols := make([]arrow.Array, len(b.cols))
 	for i, c := range b.cols {
+		if bb, ok := c.(bytesBuilder); ok && b.rows > 0 {
+			b.perKRow[i] = (bb.DataLen()*1024 + b.rows - 1) / b.rows
+		}
 		cols[i] = c.NewArray()
 	}
 	rec := array.NewRecordBatch(b.codec.schema, cols, int64(b.rows))

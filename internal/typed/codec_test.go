@@ -189,3 +189,46 @@ func TestConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Batches cut after Reserve hold little unused capacity in string columns:
+// exactly the offsets they need and, after the first batch, value room
+// sized from the previous batch (doubling could leave half unused).
+func TestBuilderReserveStringsTight(t *testing.T) {
+	type row struct {
+		Kind string  `kiln:"kind"`
+		Note *string `kiln:"note"`
+	}
+	mem := checkedMem(t)
+	b := NewBuilderFor[row](t, mem)
+	defer b.Release()
+	kinds := []string{"view", "add_to_cart", "purchase"}
+	const n = 10_000
+	for batch := range 4 {
+		b.Reserve(n)
+		var want []string
+		for i := range n {
+			k := kinds[(i*7+batch)%3]
+			want = append(want, k)
+			r := row{Kind: k}
+			if i%2 == 0 {
+				r.Note = &k
+			}
+			require.NoError(t, b.Append(&r))
+		}
+		rec := b.NewRecordBatch()
+		require.NoError(t, array.ValidateRecordFull(rec))
+		kind := rec.Column(0).(*array.String)
+		for i, w := range want {
+			require.Equal(t, w, kind.Value(i))
+		}
+		for c := range 2 {
+			bufs := rec.Column(c).Data().Buffers()
+			offsets, values := bufs[1], bufs[2]
+			assert.LessOrEqual(t, offsets.Cap(), (n+1)*4+64, "batch %d column %d: offsets capacity", batch, c)
+			if batch > 0 {
+				assert.LessOrEqual(t, values.Cap(), values.Len()*9/8+64, "batch %d column %d: value capacity %d for %d bytes", batch, c, values.Cap(), values.Len())
+			}
+		}
+		rec.Release()
+	}
+}
