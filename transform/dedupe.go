@@ -142,6 +142,21 @@ func (t *DedupeTransform) selectColumns(s *arrow.Schema) []string {
 // selectRows implements rowSelector. One integer key already in order (an
 // id or a time, as most sources deliver them) is deduplicated by comparing
 // neighbours, without a hash table.
+// selectKept implements keptSelector: one integer key in order (but for a
+// short tail) is read at the kept rows directly.
+func (t *DedupeTransform) selectKept(s *arrow.Schema, tbl arrow.Table, kept []int32) ([]int32, bool, bool) {
+	keys := t.keyNames(s)
+	if len(keys) != 1 || t.keep.Rule == "first_by" || len(kept) == 0 {
+		return nil, false, false
+	}
+	idx, _, err := keyFields(s, 0, keys)
+	if err != nil {
+		return nil, false, false
+	}
+	rows, ok := kernels.SortedRunsAt(kernels.NewCol(tbl.Column(idx[0]).Data()), kept, t.keep.Rule == "last")
+	return rows, ok && rows == nil, ok
+}
+
 func (t *DedupeTransform) selectRows(ctx *kiln.Context, tbl arrow.Table) ([]int32, bool, error) {
 	s := tbl.Schema()
 	if err := checkRows(tbl); err != nil {

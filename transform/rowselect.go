@@ -29,6 +29,15 @@ type rowSelector interface {
 	selectRows(ctx *kiln.Context, t arrow.Table) (rows []int32, all bool, err error)
 }
 
+// keptSelector is a rowSelector that can, in some cases, select among the
+// rows kept (ascending) of a table whose columns are those of schema s
+// without the rows being gathered first: rows then count within kept, as
+// selectRows' would over the gathered view. ok is false when it cannot,
+// and the caller gathers.
+type keptSelector interface {
+	selectKept(s *arrow.Schema, t arrow.Table, kept []int32) (rows []int32, all, ok bool)
+}
+
 // selectByMask returns the rows where keep's boolean array is true (false
 // and null drop the row), evaluating keep piece by piece over the columns
 // cols (nil: all) in parallel.
@@ -147,14 +156,20 @@ func (f *FilterTransform) selectRows(ctx *kiln.Context, t arrow.Table) ([]int32,
 func applySelectors(ctx *kiln.Context, sel []rowSelector, schemas []*arrow.Schema, keep []string, t arrow.Table) (arrow.Table, int, error) {
 	var kept []int32 // rows of t still in; nil: all
 	for i, s := range sel {
-		view, err := selectorView(ctx, schemas[i], s.selectColumns(schemas[i]), t, kept)
-		if err != nil {
-			return nil, i, err
+		rows, all, ok := []int32(nil), false, false
+		if ks, can := s.(keptSelector); can && kept != nil {
+			rows, all, ok = ks.selectKept(schemas[i], t, kept)
 		}
-		rows, all, err := s.selectRows(ctx, view)
-		view.Release()
-		if err != nil {
-			return nil, i, err
+		if !ok {
+			view, err := selectorView(ctx, schemas[i], s.selectColumns(schemas[i]), t, kept)
+			if err != nil {
+				return nil, i, err
+			}
+			rows, all, err = s.selectRows(ctx, view)
+			view.Release()
+			if err != nil {
+				return nil, i, err
+			}
 		}
 		switch {
 		case all:

@@ -1,5 +1,7 @@
 package kernels
 
+import "sort"
+
 // SortedRuns is the fast path of deduplication on one key column that is
 // (nearly) in order, as ids and event times usually are: when c is an
 // integer-like column (ints, dates, timestamps) without nulls whose values
@@ -16,29 +18,39 @@ package kernels
 // reads c at most three times and allocates the result and the tail's
 // table.
 func SortedRuns(c Col, last bool) (rows []int32, ok bool) {
-	if KindOf(c.Type) != KindInt || c.Nulls > 0 || c.Len == 0 {
+	return SortedRunsAt(c, nil, last)
+}
+
+// SortedRunsAt is SortedRuns over the rows at of c (ascending, as a
+// selection keeps them) without gathering them first: positions and the
+// rows returned count within at, as if c had been taken at at. A nil at
+// means every row.
+func SortedRunsAt(c Col, at []int32, last bool) (rows []int32, ok bool) {
+	n := c.Len
+	if at != nil {
+		n = len(at)
+	}
+	if KindOf(c.Type) != KindInt || c.Nulls > 0 || n == 0 {
 		return nil, false
 	}
-	var scratch []int64
+	vs := intRows{c: c, at: at}
 	// Pass 1: the ordered prefix [0, p) and its number of runs.
-	runs, p := 0, c.Len
+	runs, p := 0, n
 	var prev int64
-scan:
-	for ci, a := range c.Chunks {
-		for i, v := range intView(a, &scratch, true) {
-			switch {
-			case ci == 0 && i == 0:
-				runs = 1
-			case v < prev:
-				p = c.Starts[ci] + i
-				break scan
-			case v > prev:
-				runs++
-			}
-			prev = v
+	vs.each(0, n, func(pos int32, v int64) bool {
+		switch {
+		case pos == 0:
+			runs = 1
+		case v < prev:
+			p = int(pos)
+			return false
+		case v > prev:
+			runs++
 		}
-	}
-	if p < c.Len && c.Len-p > c.Len/8 {
+		prev = v
+		return true
+	})
+	if p < n && n-p > n/8 {
 		return nil, false
 	}
 	// The tail's keys: the first (or last) tail row of each, and whether
@@ -48,17 +60,18 @@ scan:
 		inPrefix bool
 	}
 	var tail map[int64]*tailKey
-	if p < c.Len {
-		tail = make(map[int64]*tailKey, c.Len-p)
-		forRows(c, p, c.Len, &scratch, func(row int32, v int64) {
+	if p < n {
+		tail = make(map[int64]*tailKey, n-p)
+		vs.each(p, n, func(row int32, v int64) bool {
 			if k, ok := tail[v]; !ok {
 				tail[v] = &tailKey{row: row}
 			} else if last {
 				k.row = row
 			}
+			return true
 		})
 	}
-	if tail == nil && runs == c.Len {
+	if tail == nil && runs == n {
 		return nil, true
 	}
 	// Pass 2: a row per prefix run, unless the tail holds its key and
@@ -66,48 +79,79 @@ scan:
 	// every tail key's last row).
 	rows = make([]int32, 0, runs+len(tail)+1)
 	started, drop := false, false
-	forRows(c, 0, p, &scratch, func(row int32, v int64) {
+	vs.each(0, p, func(row int32, v int64) bool {
 		if started && v == prev {
 			if last && !drop {
 				rows[len(rows)-1] = row
 			}
-			return
+			return true
 		}
 		started, prev, drop = true, v, false
 		if k, ok := tail[v]; ok {
 			k.inPrefix = true
 			if last {
 				drop = true // the tail has a later row of this key
-				return
+				return true
 			}
 		}
 		rows = append(rows, row)
+		return true
 	})
 	if tail != nil {
-		forRows(c, p, c.Len, &scratch, func(row int32, v int64) {
+		vs.each(p, n, func(row int32, v int64) bool {
 			if k := tail[v]; k.row == row && (last || !k.inPrefix) {
 				rows = append(rows, row)
 			}
+			return true
 		})
 	}
-	if len(rows) == c.Len {
+	if len(rows) == n {
 		return nil, true
 	}
 	return rows, true
 }
 
-// forRows calls fn with each row of c in [lo, hi) and its value as an
-// int64 (c is integer-like).
-func forRows(c Col, lo, hi int, scratch *[]int64, fn func(row int32, v int64)) {
-	for ci, a := range c.Chunks {
-		start := c.Starts[ci]
-		end := start + a.Len()
-		if end <= lo || start >= hi {
-			continue
+// intRows reads an integer-like column without nulls as int64s: every row
+// of c, or with at the rows at (ascending), numbered by position in at.
+type intRows struct {
+	c       Col
+	at      []int32
+	scratch []int64
+}
+
+// each calls fn with each position in [lo, hi) and its value, in order,
+// until fn returns false.
+func (r *intRows) each(lo, hi int, fn func(pos int32, v int64) bool) {
+	c := r.c
+	if r.at == nil {
+		for ci, a := range c.Chunks {
+			start := c.Starts[ci]
+			end := start + a.Len()
+			if end <= lo || start >= hi {
+				continue
+			}
+			vals := intView(a, &r.scratch, true)
+			for i := max(lo, start) - start; i < min(hi, end)-start; i++ {
+				if !fn(int32(start+i), vals[i]) {
+					return
+				}
+			}
 		}
-		vals := intView(a, scratch, true)
-		for i := max(lo, start) - start; i < min(hi, end)-start; i++ {
-			fn(int32(start+i), vals[i])
+		return
+	}
+	if lo >= hi {
+		return
+	}
+	ci := sort.Search(len(c.Chunks), func(i int) bool { return c.Starts[i+1] > int(r.at[lo]) })
+	vals := intView(c.Chunks[ci], &r.scratch, true)
+	for k := lo; k < hi; k++ {
+		j := int(r.at[k])
+		for j >= c.Starts[ci+1] {
+			ci++
+			vals = intView(c.Chunks[ci], &r.scratch, true)
+		}
+		if !fn(int32(k), vals[j-c.Starts[ci]]) {
+			return
 		}
 	}
 }

@@ -107,6 +107,52 @@ func TestSortedRunsLateTail(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// SortedRunsAt over some rows answers as SortedRuns over those rows
+// gathered, whatever the chunking, with and without a late tail.
+func TestSortedRunsAtMatchesGathered(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 50, 70_000} {
+		for _, tail := range []bool{false, true} {
+			vals := make([]int64, n)
+			v := int64(0)
+			for i := range vals {
+				if r.Float64() >= 0.1 {
+					v += 1 + r.Int64N(2)
+				}
+				vals[i] = v
+			}
+			if tail && n > 16 {
+				for i := n - n/16; i < n; i++ {
+					vals[i] = vals[r.IntN(n-n/16)]
+				}
+			}
+			for _, keepRate := range []float64{1, 0.9, 0.3} {
+				var at []int32
+				for i := range n {
+					if r.Float64() < keepRate {
+						at = append(at, int32(i))
+					}
+				}
+				if len(at) == 0 {
+					continue
+				}
+				for _, chunk := range []int{1, 7, 1 << 16} {
+					c := int64Col(vals, nil, chunk)
+					gathered, err := Take(mem, c, at)
+					require.NoError(t, err)
+					g := ColOf(gathered.DataType(), gathered)
+					for _, last := range []bool{false, true} {
+						want, wantOK := SortedRuns(g, last)
+						got, ok := SortedRunsAt(c, at, last)
+						require.Equal(t, wantOK, ok, "n=%d tail=%v keep=%v chunk=%d last=%v", n, tail, keepRate, chunk, last)
+						assert.Equal(t, want, got, "n=%d tail=%v keep=%v chunk=%d last=%v", n, tail, keepRate, chunk, last)
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestTakeAllDropping(t *testing.T) {
 	mk := func() []Col {
 		return []Col{int64Col([]int64{1, 2, 3, 4}, nil, 3), stringCol([]string{"a", "b", "c", "d"}, nil, 2)}
