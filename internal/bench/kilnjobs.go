@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/gctune"
 	"github.com/kiln-data/kiln/internal/pq"
 	"github.com/kiln-data/kiln/source"
@@ -77,7 +78,10 @@ func runKilnP1(ctx context.Context, data, out string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := apply(kctx, kilnP1, events)
+	// In a pipeline the events would be a source node's output and P1 its
+	// only consumer, which kiln hands the table over to (arrowx.Own): the
+	// chain then frees the events as it copies them.
+	res, err := apply(kctx, kilnP1, arrowx.Own(events))
 	if err != nil {
 		return 0, err
 	}
