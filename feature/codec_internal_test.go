@@ -1,7 +1,6 @@
 package feature
 
 import (
-	"context"
 	"encoding/binary"
 	"math"
 	"testing"
@@ -12,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-data/kiln/internal/kernels"
 )
 
 // encodeRow encodes row i of arrays as a record value.
@@ -114,7 +115,7 @@ func TestTakeLayouts(t *testing.T) {
 	idx := []int32{4, -1, 0, 1, 3, 2, 4}
 	want := []any{int64(5), nil, nil, int64(2), int64(4), int64(3), int64(5)}
 	for name, fn := range map[string]func() (arrow.Array, error){
-		"chunked": func() (arrow.Array, error) { return take(context.Background(), mem, col, idx) },
+		"chunked": func() (arrow.Array, error) { return kernels.Take(mem, kernels.NewCol(col), idx) },
 		"concat": func() (arrow.Array, error) {
 			one, err := array.Concatenate(col.Chunks(), mem)
 			if err != nil {
@@ -123,7 +124,7 @@ func TestTakeLayouts(t *testing.T) {
 			defer one.Release()
 			ch := arrow.NewChunked(one.DataType(), []arrow.Array{one})
 			defer ch.Release()
-			return take(context.Background(), mem, ch, idx)
+			return kernels.Take(mem, kernels.NewCol(ch), idx)
 		},
 	} {
 		out, err := fn()
@@ -135,7 +136,7 @@ func TestTakeLayouts(t *testing.T) {
 		out.Release()
 		assert.Equal(t, want, got, name)
 	}
-	// Strings go through Arrow's take kernel.
+	// Strings, with a null among them.
 	sb := array.NewStringBuilder(mem)
 	sb.AppendValues([]string{"a", "b"}, []bool{true, false})
 	sa := sb.NewArray()
@@ -143,7 +144,7 @@ func TestTakeLayouts(t *testing.T) {
 	sc := arrow.NewChunked(sa.DataType(), []arrow.Array{sa, sa})
 	sa.Release()
 	defer sc.Release()
-	out, err := take(context.Background(), mem, sc, []int32{2, -1, 1})
+	out, err := kernels.Take(mem, kernels.NewCol(sc), []int32{2, -1, 1})
 	require.NoError(t, err)
 	defer out.Release()
 	assert.Equal(t, []any{"a", nil, nil}, []any{valueAt(out, 0), valueAt(out, 1), valueAt(out, 2)})

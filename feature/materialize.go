@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/feature/online"
+	"github.com/kiln-data/kiln/internal/kernels"
 )
 
 // MaterializeResult says what a materialization did.
@@ -203,7 +204,7 @@ func latestEntries(g *Group, t arrow.Table, seqs []uint64, names []string) ([]on
 		for i, l := range latest {
 			idx[i] = l.row
 		}
-		return take(context.Background(), memory.DefaultAllocator, c, idx)
+		return kernels.Take(memory.DefaultAllocator, kernels.NewCol(c), idx)
 	}
 	keys := make([]arrow.Array, len(keyCols))
 	feats := make([]arrow.Array, len(names))

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/kernels"
 )
 
 // ParityOptions configures a parity check.
@@ -131,7 +132,7 @@ func (o *Online) Parity(ctx context.Context, g *Group, opts ParityOptions) (*Par
 		if err != nil {
 			return nil, fmt.Errorf("parity: labels: %w", err)
 		}
-		if keyCols[i], err = take(ctx, memory.DefaultAllocator, c, identity(int(labels.NumRows()))); err != nil {
+		if keyCols[i], err = kernels.Take(memory.DefaultAllocator, kernels.NewCol(c), identity(int(labels.NumRows()))); err != nil {
 			return nil, err
 		}
 		defer keyCols[i].Release()
@@ -206,7 +207,7 @@ func paritySample(g *Group, data arrow.Table, maxEvent time.Time, opts ParityOpt
 	}
 	flat := make([]arrow.Array, len(keyCols))
 	for i, c := range keyCols {
-		a, err := take(context.Background(), memory.DefaultAllocator, c, identity(int(data.NumRows())))
+		a, err := kernels.Take(memory.DefaultAllocator, kernels.NewCol(c), identity(int(data.NumRows())))
 		if err != nil {
 			return nil, err
 		}
@@ -256,7 +257,7 @@ func paritySample(g *Group, data arrow.Table, maxEvent time.Time, opts ParityOpt
 		}
 	}()
 	for i, a := range flat {
-		c, err := take(context.Background(), memory.DefaultAllocator, arrow.NewChunked(a.DataType(), []arrow.Array{a}), idx)
+		c, err := kernels.Take(memory.DefaultAllocator, kernels.ColOf(a.DataType(), a), idx)
 		if err != nil {
 			return nil, err
 		}
