@@ -139,9 +139,6 @@ func (t *DedupeTransform) selectColumns(s *arrow.Schema) []string {
 	return cols
 }
 
-// selectRows implements rowSelector. One integer key already in order (an
-// id or a time, as most sources deliver them) is deduplicated by comparing
-// neighbours, without a hash table.
 // selectKept implements keptSelector: one integer key in order (but for a
 // short tail) is read at the kept rows directly.
 func (t *DedupeTransform) selectKept(s *arrow.Schema, tbl arrow.Table, kept []int32) ([]int32, bool, bool) {
@@ -157,6 +154,9 @@ func (t *DedupeTransform) selectKept(s *arrow.Schema, tbl arrow.Table, kept []in
 	return rows, ok && rows == nil, ok
 }
 
+// selectRows implements rowSelector. One integer key already in order (an
+// id or a time, as most sources deliver them) is deduplicated by comparing
+// neighbours, without a hash table.
 func (t *DedupeTransform) selectRows(ctx *kiln.Context, tbl arrow.Table) ([]int32, bool, error) {
 	s := tbl.Schema()
 	if err := checkRows(tbl); err != nil {
