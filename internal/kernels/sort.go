@@ -37,18 +37,53 @@ type SortKey struct {
 // before true. Descending keys reverse the value order; nulls go first or
 // last as asked, in either direction.
 func SortPerm(n int, keys []SortKey) ([]int32, error) {
-	ok := make([]OrderKey, len(keys))
 	for i, k := range keys {
 		if k.Col.Len != n {
 			return nil, fmt.Errorf("kernels: sort key %d has %d rows, want %d", i, k.Col.Len, n)
 		}
-		codes, err := OrderCodes(k.Col, k.Desc)
+	}
+	if err := CheckRows(n); err != nil {
+		return nil, err
+	}
+	// Keys that fit in 64 bits together are packed into one code, one key
+	// at a time, so that only one key's codes exist besides the packed
+	// ones; wider keys are sorted one after another.
+	codes := make([]uint64, n)
+	total := 0
+	for _, k := range keys {
+		key, err := orderKey(k)
 		if err != nil {
 			return nil, err
 		}
-		ok[i] = OrderKey{Codes: codes, Null: k.Col.NullMask(), NullsFirst: k.NullsFirst}
+		nk := normOf(key)
+		if total+nk.width+nk.nbit > 64 {
+			return sortWide(n, keys)
+		}
+		nk.pack(codes, key)
+		total += nk.width + nk.nbit
+	}
+	return sortPacked(codes, total), nil
+}
+
+// sortWide sorts by keys wider than 64 bits together: least significant
+// key first, each pass stable.
+func sortWide(n int, keys []SortKey) ([]int32, error) {
+	ok := make([]OrderKey, len(keys))
+	for i, k := range keys {
+		var err error
+		if ok[i], err = orderKey(k); err != nil {
+			return nil, err
+		}
 	}
 	return SortByCodes(n, ok)
+}
+
+func orderKey(k SortKey) (OrderKey, error) {
+	codes, err := OrderCodes(k.Col, k.Desc)
+	if err != nil {
+		return OrderKey{}, err
+	}
+	return OrderKey{Codes: codes, Null: k.Col.NullMask(), NullsFirst: k.NullsFirst}, nil
 }
 
 // OrderCodes returns order-preserving codes of a column's values (see
@@ -134,59 +169,22 @@ func SortByCodes(n int, keys []OrderKey) ([]int32, error) {
 	if err := CheckRows(n); err != nil {
 		return nil, err
 	}
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	if n < 2 || len(keys) == 0 {
-		return perm, nil
-	}
-	// Normalize each key to [0, span] (nulls 0) and measure its width.
-	type norm struct {
-		lo    uint64
-		width int // value bits
-		nbit  int // 1 when the key has nulls
-	}
-	ns := make([]norm, len(keys))
+	ns := make([]keyNorm, len(keys))
 	total := 0
 	for k, key := range keys {
-		lo, hi, any := uint64(math.MaxUint64), uint64(0), false
-		for i, c := range key.Codes {
-			if key.Null != nil && key.Null[i] {
-				continue
-			}
-			lo, hi, any = min(lo, c), max(hi, c), true
-		}
-		if !any {
-			lo, hi = 0, 0
-		}
-		ns[k] = norm{lo: lo, width: bits.Len64(hi - lo)}
-		if key.Null != nil {
-			ns[k].nbit = 1
-		}
+		ns[k] = normOf(key)
 		total += ns[k].width + ns[k].nbit
 	}
 	codes := make([]uint64, n)
 	if total <= 64 {
 		// One radix sort over the keys packed into one code.
 		for k, key := range keys {
-			nk := ns[k]
-			w := uint(nk.width + nk.nbit)
-			for i := range codes {
-				v := key.Codes[i] - nk.lo
-				if nk.nbit == 1 {
-					null := key.Null[i]
-					if null {
-						v = 0
-					}
-					if null != key.NullsFirst { // nulls last: null bit 1; nulls first: values 1
-						v |= 1 << nk.width
-					}
-				}
-				codes[i] = codes[i]<<w | v // a shift by 64 gives 0
-			}
+			ns[k].pack(codes, key)
 		}
-		radixSort(codes, perm, total)
+		return sortPacked(codes, total), nil
+	}
+	perm := identityPerm(n)
+	if n < 2 {
 		return perm, nil
 	}
 	// Least significant key first; each pass is stable.
@@ -216,6 +214,69 @@ func SortByCodes(n int, keys []OrderKey) ([]int32, error) {
 		}
 	}
 	return perm, nil
+}
+
+// keyNorm maps a key's codes to [0, 2^width) (nulls 0) plus, when the key
+// has nulls, one bit that places them first or last.
+type keyNorm struct {
+	lo    uint64
+	width int // value bits
+	nbit  int // 1 when the key has nulls
+}
+
+func normOf(key OrderKey) keyNorm {
+	lo, hi, any := uint64(math.MaxUint64), uint64(0), false
+	for i, c := range key.Codes {
+		if key.Null != nil && key.Null[i] {
+			continue
+		}
+		lo, hi, any = min(lo, c), max(hi, c), true
+	}
+	if !any {
+		lo, hi = 0, 0
+	}
+	nk := keyNorm{lo: lo, width: bits.Len64(hi - lo)}
+	if key.Null != nil {
+		nk.nbit = 1
+	}
+	return nk
+}
+
+// pack shifts codes left by the key's bits and puts the key's normalized
+// code in the low bits.
+func (nk keyNorm) pack(codes []uint64, key OrderKey) {
+	w := uint(nk.width + nk.nbit)
+	for i := range codes {
+		v := key.Codes[i] - nk.lo
+		if nk.nbit == 1 {
+			null := key.Null[i]
+			if null {
+				v = 0
+			}
+			if null != key.NullsFirst { // nulls last: null bit 1; nulls first: values 1
+				v |= 1 << nk.width
+			}
+		}
+		codes[i] = codes[i]<<w | v // a shift by 64 gives 0
+	}
+}
+
+// sortPacked returns the stable permutation sorting codes (width bits
+// each); codes is used as scratch.
+func sortPacked(codes []uint64, width int) []int32 {
+	perm := identityPerm(len(codes))
+	if len(codes) >= 2 && width > 0 {
+		radixSort(codes, perm, width)
+	}
+	return perm
+}
+
+func identityPerm(n int) []int32 {
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	return perm
 }
 
 const radixBits = 8
