@@ -94,3 +94,29 @@ func TestSelectorOwnedInputMatchesPlain(t *testing.T) {
 		assert.Equal(t, rlHash(t, want), rlHash(t, got), tr.Spec().Name)
 	}
 }
+
+// A sort, alone or after other steps, frees an input kiln hands over
+// column by column as it gathers the sorted rows; the result is the plain
+// path's.
+func TestSortOwnedInputMatchesPlain(t *testing.T) {
+	in := fuseTestTable(t, 2*par.ChunkRows+5, 30_000, 13)
+	defer in.Release()
+	ctx := kiln.NewContext(context.Background(), "test", kiln.All)
+	for name, tc := range map[string]struct {
+		tr      kiln.Transform
+		copying bool // false: the input is already in order and passed on
+	}{
+		"sort":             {Sort(Asc("user"), Desc("amount")), true},
+		"sorted already":   {Sort(Asc("id")), false},
+		"dedupe then sort": {Chain(Dedupe([]string{"id"}, KeepFirst), Sort(Desc("kind"), Asc("id"))), true},
+	} {
+		want, err := tc.tr.Apply(ctx, []arrow.Table{in})
+		require.NoError(t, err)
+		own := arrowx.Own(in)
+		got, err := tc.tr.Apply(ctx, []arrow.Table{own})
+		require.NoError(t, err)
+		assert.Equal(t, tc.copying, own.Taken(), "%s: owned input consumed", name)
+		assert.True(t, want.Schema().Equal(got.Schema()), name)
+		assert.Equal(t, rlHash(t, want), rlHash(t, got), name)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/kernels"
 )
 
@@ -123,6 +124,10 @@ func chunkedOf(a arrow.Array) *arrow.Chunked {
 
 // gather returns the rows idx of t (negative: all-null row) with schema s.
 func gather(ctx *kiln.Context, s *arrow.Schema, t arrow.Table, idx []int32) (arrow.Table, error) {
+	if o, ok := t.(*arrowx.Owned); ok {
+		// An input kiln handed over: free it as it is copied.
+		return consumeRows(ctx, s, nil, o, idx)
+	}
 	arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), tableCols(t), idx)
 	if err != nil {
 		return nil, err
