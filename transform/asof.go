@@ -124,7 +124,7 @@ func (t *AsOfTransform) plan(in []*arrow.Schema) (*asofPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	units := []time.Duration{timeUnit(lf.Type), timeUnit(rf.Type)}
+	units := []time.Duration{kernels.TimeUnit(lf.Type), kernels.TimeUnit(rf.Type)}
 	p.lt, p.rt = lt, rt
 	if c.CreatedTime != "" {
 		ct, cf, err := field(in[1], 1, c.CreatedTime, timeTypes...)
@@ -132,7 +132,7 @@ func (t *AsOfTransform) plan(in []*arrow.Schema) (*asofPlan, error) {
 			return nil, err
 		}
 		p.ct = ct
-		units = append(units, timeUnit(cf.Type))
+		units = append(units, kernels.TimeUnit(cf.Type))
 	} else if c.ExcludeCreatedAfter {
 		return nil, fmt.Errorf("transform.asof_join: ExcludeCreatedAfter needs CreatedTime")
 	}

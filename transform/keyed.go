@@ -204,20 +204,6 @@ func fieldNames(s *arrow.Schema) []string {
 	return out
 }
 
-// timeUnit returns how long one unit of a time column's integer values
-// lasts (timestamp units, days for date32, milliseconds for date64).
-func timeUnit(dt arrow.DataType) time.Duration {
-	switch t := dt.(type) {
-	case *arrow.TimestampType:
-		return t.Unit.Multiplier()
-	case *arrow.Date32Type:
-		return kiln.Day
-	case *arrow.Date64Type:
-		return time.Millisecond
-	}
-	return 0
-}
-
 // unitsOf converts a duration to units of u, or fails when it is not a
 // whole number of them.
 func unitsOf(d, u time.Duration, what string) (int64, error) {

@@ -129,7 +129,7 @@ func (t *RollingTransform) plan(in []*arrow.Schema) (*rollingPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.time, p.unit = ti, timeUnit(tf.Type)
+	p.time, p.unit = ti, kernels.TimeUnit(tf.Type)
 	closed := c.Closed
 	if closed == "" {
 		closed = "right"

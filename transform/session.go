@@ -97,7 +97,7 @@ func (t *SessionTransform) plan(in []*arrow.Schema) (*sessionPlan, error) {
 	if t.cfg.Gap < 0 {
 		return nil, fmt.Errorf("transform.sessionize: negative gap %s", t.cfg.Gap)
 	}
-	if p.gap, err = unitsOf(t.cfg.Gap, timeUnit(tf.Type), "gap"); err != nil {
+	if p.gap, err = unitsOf(t.cfg.Gap, kernels.TimeUnit(tf.Type), "gap"); err != nil {
 		return nil, fmt.Errorf("transform.sessionize: %w", err)
 	}
 	p.by, p.time = by, ti
