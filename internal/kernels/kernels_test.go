@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -14,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-data/kiln/internal/par"
 )
 
 var mem = memory.DefaultAllocator
@@ -332,4 +335,87 @@ func TestOrderByEntity(t *testing.T) {
 	assert.Equal(t, []int32{0, 2, 5}, o.Start)
 	assert.Equal(t, []int32{1, 3, 2, 0, 4}, o.Rows, "by entity, then time, then input row")
 	assert.Equal(t, []int64{3, 3, 1, 5, 5}, o.Times)
+}
+
+// Large sorts (a first pass on the top digit, then each bucket) are stable
+// and ordered like a stable comparison sort, for spread, skewed and
+// constant leading keys.
+func TestSortPermLargeMatchesStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	n := 3*(1<<16) + 11
+	for name, gen := range map[string]func(i int) int64{
+		"spread":   func(int) int64 { return r.Int64N(1 << 40) },
+		"skewed":   func(int) int64 { return int64(r.ExpFloat64() * 50) },
+		"constant": func(int) int64 { return 7 },
+	} {
+		a, b := make([]int64, n), make([]int64, n)
+		nb := make([]bool, n)
+		for i := range n {
+			a[i] = gen(i)
+			b[i] = r.Int64N(1000)
+			nb[i] = r.IntN(50) == 0
+		}
+		keys := []SortKey{{Col: int64Col(a, nil, 1<<16)}, {Col: int64Col(b, nb, 7000), Desc: true}}
+		perm, err := SortPerm(n, keys)
+		require.NoError(t, err)
+		want := make([]int32, n)
+		for i := range want {
+			want[i] = int32(i)
+		}
+		slices.SortStableFunc(want, func(i, j int32) int {
+			if c := cmp.Compare(a[i], a[j]); c != 0 {
+				return c
+			}
+			if nb[i] != nb[j] { // desc, nulls last
+				if nb[i] {
+					return 1
+				}
+				return -1
+			}
+			if nb[i] {
+				return 0
+			}
+			return cmp.Compare(b[j], b[i])
+		})
+		require.Equal(t, want, perm, name)
+	}
+}
+
+// Strings taken over several row ranges (in parallel) land where one pass
+// would put them, for string and large_string, with nulls and null rows.
+func TestTakeStringsManyRanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	n := 3*par.ChunkRows + 77
+	vals, nulls := make([]string, n), make([]bool, n)
+	for i := range n {
+		vals[i] = strings.Repeat("x", r.IntN(7)) + fmt.Sprint(i)
+		nulls[i] = r.IntN(9) == 0
+	}
+	idx := make([]int32, 2*par.ChunkRows+5)
+	for k := range idx {
+		idx[k] = int32(r.IntN(n))
+		if r.IntN(20) == 0 {
+			idx[k] = -1
+		}
+	}
+	for _, large := range []bool{false, true} {
+		var c Col
+		if large {
+			c = colOf(array.NewLargeStringBuilder(mem), vals, nulls, 5000)
+		} else {
+			c = stringCol(vals, nulls, 5000)
+		}
+		a, err := Take(mem, c, idx)
+		require.NoError(t, err)
+		require.NoError(t, array.ValidateFull(a))
+		require.Equal(t, len(idx), a.Len())
+		str := a.(interface{ Value(int) string })
+		for k, j := range idx {
+			if j < 0 || nulls[j] {
+				require.True(t, a.IsNull(k), "large=%v row %d", large, k)
+				continue
+			}
+			require.Equal(t, vals[j], str.Value(k), "large=%v row %d", large, k)
+		}
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/kiln-data/kiln/internal/par"
 )
 
@@ -51,6 +53,16 @@ func SortPerm(n int, keys []SortKey) ([]int32, error) {
 	codes := make([]uint64, n)
 	total := 0
 	for _, k := range keys {
+		if kind := KindOf(k.Col.Type); kind == KindInt || kind == KindFloat {
+			// Codes of numbers come a chunk at a time: no column of them.
+			nk := normChunks(k)
+			if total+nk.width+nk.nbit > 64 {
+				return sortWide(n, keys)
+			}
+			nk.packChunks(codes, k)
+			total += nk.width + nk.nbit
+			continue
+		}
 		key, err := orderKey(k)
 		if err != nil {
 			return nil, err
@@ -63,6 +75,81 @@ func SortPerm(n int, keys []SortKey) ([]int32, error) {
 		total += nk.width + nk.nbit
 	}
 	return sortPacked(codes, total), nil
+}
+
+// chunkCodes holds the order codes of one chunk of a number column at a
+// time (see OrderCodes).
+type chunkCodes struct {
+	ints   []int64
+	floats []float64
+	codes  []uint64
+}
+
+// of returns the codes of a (a chunk of kind KindInt or KindFloat),
+// reversed when desc; codes of null rows are unspecified.
+func (cc *chunkCodes) of(a arrow.Array, desc bool) []uint64 {
+	out := grow(&cc.codes, a.Len())
+	if KindOf(a.DataType()) == KindInt {
+		for i, v := range intView(a, &cc.ints, true) {
+			out[i] = uint64(v) ^ bias
+		}
+	} else {
+		for i, v := range floatView(a, &cc.floats) {
+			out[i] = floatOrder(v)
+		}
+	}
+	if desc {
+		for i := range out {
+			out[i] = ^out[i]
+		}
+	}
+	return out
+}
+
+// normChunks is normOf for a number column, a chunk at a time.
+func normChunks(k SortKey) keyNorm {
+	var cc chunkCodes
+	lo, hi, any := uint64(math.MaxUint64), uint64(0), false
+	for _, a := range k.Col.Chunks {
+		bm, off := validity(a)
+		for i, c := range cc.of(a, k.Desc) {
+			if bm != nil && !valid(bm, off, i) {
+				continue
+			}
+			lo, hi, any = min(lo, c), max(hi, c), true
+		}
+	}
+	if !any {
+		lo, hi = 0, 0
+	}
+	nk := keyNorm{lo: lo, width: bits.Len64(hi - lo)}
+	if k.Col.Nulls > 0 {
+		nk.nbit = 1
+	}
+	return nk
+}
+
+// packChunks is pack for a number column, a chunk at a time.
+func (nk keyNorm) packChunks(codes []uint64, k SortKey) {
+	var cc chunkCodes
+	w := uint(nk.width + nk.nbit)
+	for ci, a := range k.Col.Chunks {
+		out := codes[k.Col.Starts[ci]:k.Col.Starts[ci+1]]
+		bm, off := validity(a)
+		for i, c := range cc.of(a, k.Desc) {
+			v := c - nk.lo
+			if nk.nbit == 1 {
+				null := bm != nil && !valid(bm, off, i)
+				if null {
+					v = 0
+				}
+				if null != k.NullsFirst { // as in pack
+					v |= 1 << nk.width
+				}
+			}
+			out[i] = out[i]<<w | v // a shift by 64 gives 0
+		}
+	}
 }
 
 // sortWide sorts by keys wider than 64 bits together: least significant
@@ -262,12 +349,66 @@ func (nk keyNorm) pack(codes []uint64, key OrderKey) {
 }
 
 // sortPacked returns the stable permutation sorting codes (width bits
-// each); codes is used as scratch.
+// each); codes is used as scratch. Large inputs take one pass on the top
+// digit that places row numbers only, then sort each bucket's codes,
+// gathered into scratch of the bucket's size (buckets in parallel, the
+// same permutation at any thread count): besides codes, the sort holds
+// the permutation and a few buckets' scratch instead of a second copy of
+// both.
 func sortPacked(codes []uint64, width int) []int32 {
-	perm := identityPerm(len(codes))
-	if len(codes) >= 2 && width > 0 {
-		radixSort(codes, perm, width)
+	n := len(codes)
+	if n < 1<<16 || width <= radixBits {
+		perm := identityPerm(n)
+		if n >= 2 && width > 0 {
+			radixSort(codes, perm, width)
+		}
+		return perm
 	}
+	const buckets = 1 << radixBits
+	shift := uint(width - radixBits)
+	var start [buckets + 1]int
+	for _, c := range codes {
+		start[(c>>shift)+1]++
+	}
+	for b := range buckets {
+		start[b+1] += start[b]
+	}
+	perm := make([]int32, n)
+	pos := start
+	for i, c := range codes {
+		d := c >> shift
+		perm[pos[d]] = int32(i)
+		pos[d]++
+	}
+	low := uint64(1)<<shift - 1
+	const tasks = 64
+	_ = par.Do(context.Background(), tasks, func(t int) error {
+		var bc, bc2 []uint64
+		var bp2 []int32
+		for b := t * buckets / tasks; b < (t+1)*buckets/tasks; b++ {
+			lo, hi := start[b], start[b+1]
+			m := hi - lo
+			if m < 2 {
+				continue
+			}
+			// The bucket's rows are in input order: sorting them stably
+			// on the low bits finishes the stable sort.
+			bp := perm[lo:hi]
+			bc = grow(&bc, m)
+			for k, r := range bp {
+				bc[k] = codes[r] & low
+			}
+			if m <= 64 {
+				smallSort(bc, bp)
+				continue
+			}
+			bc2, bp2 = grow(&bc2, m), grow(&bp2, m)
+			if lsd(bc, bp, bc2, bp2, int(shift)) {
+				copy(bp, bp2)
+			}
+		}
+		return nil
+	})
 	return perm
 }
 

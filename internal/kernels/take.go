@@ -46,23 +46,38 @@ func TakeAll(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32)
 	return takeAll(ctx, mem, cols, idx, false)
 }
 
-// TakeAllDropping is TakeAll that clears cols[i] as soon as column i is
+// TakeAllDropping is TakeAll that takes one column at a time (each in
+// parallel over row ranges) and clears cols[i] as soon as column i is
 // taken: a caller holding the only references to the columns frees each
-// input column while the next ones are copied.
+// input column before the next one is copied, so one column's copy at most
+// is in flight.
 func TakeAllDropping(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32) ([]arrow.Array, error) {
 	return takeAll(ctx, mem, cols, idx, true)
 }
 
 func takeAll(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32, drop bool) ([]arrow.Array, error) {
 	out := make([]arrow.Array, len(cols))
-	err := par.Do(ctx, len(cols), func(i int) error {
+	take := func(i int) error {
 		a, err := Take(mem, cols[i], idx)
 		if drop {
 			cols[i] = Col{}
 		}
 		out[i] = a
 		return err
-	})
+	}
+	var err error
+	if drop {
+		for i := range cols {
+			if err = ctx.Err(); err == nil {
+				err = take(i)
+			}
+			if err != nil {
+				break
+			}
+		}
+	} else {
+		err = par.Do(ctx, len(cols), take)
+	}
 	if err != nil {
 		for _, a := range out {
 			if a != nil {
@@ -237,12 +252,25 @@ func takeBytes(mem memory.Allocator, c Col, idx []int32) (arrow.Array, error) {
 		}
 		return views[ci].at(int(j) - c.Starts[ci])
 	}
-	total := 0
-	for _, j := range idx {
-		if j >= 0 {
-			total += len(at(j))
-		}
+	// Rows in fixed ranges, in parallel: each range's byte count, then its
+	// offsets and bytes from where the ranges before it end.
+	rs := [][2]int{{0, n}}
+	if n >= 2*par.ChunkRows {
+		rs = par.Ranges(n, par.ChunkRows)
 	}
+	starts := make([]int, len(rs)+1)
+	_ = par.Do(context.Background(), len(rs), func(r int) error {
+		for _, j := range idx[rs[r][0]:rs[r][1]] {
+			if j >= 0 {
+				starts[r+1] += len(at(j))
+			}
+		}
+		return nil
+	})
+	for r := range rs {
+		starts[r+1] += starts[r]
+	}
+	total := starts[len(rs)]
 	large := c.Type.ID() == arrow.LARGE_STRING || c.Type.ID() == arrow.LARGE_BINARY
 	if !large && total > math.MaxInt32 {
 		return nil, fmt.Errorf("kernels: take of %d bytes overflows a %s column (use large_string)", total, c.Type)
@@ -250,28 +278,31 @@ func takeBytes(mem memory.Allocator, c Col, idx []int32) (arrow.Array, error) {
 	db := newBuffer(mem, total)
 	data := db.Bytes()
 	var ob *memory.Buffer
-	pos := 0
+	var offs32 []int32
+	var offs64 []int64
 	if large {
 		ob = newBuffer(mem, 8*(n+1))
-		offs := arrow.GetData[int64](ob.Bytes())[:n+1]
-		for k, j := range idx {
-			offs[k] = int64(pos)
-			if j >= 0 {
-				pos += copy(data[pos:], at(j))
-			}
-		}
-		offs[n] = int64(pos)
+		offs64 = arrow.GetData[int64](ob.Bytes())[:n+1]
+		offs64[n] = int64(total)
 	} else {
 		ob = newBuffer(mem, 4*(n+1))
-		offs := arrow.GetData[int32](ob.Bytes())[:n+1]
-		for k, j := range idx {
-			offs[k] = int32(pos)
-			if j >= 0 {
+		offs32 = arrow.GetData[int32](ob.Bytes())[:n+1]
+		offs32[n] = int32(total)
+	}
+	_ = par.Do(context.Background(), len(rs), func(r int) error {
+		pos := starts[r]
+		for k := rs[r][0]; k < rs[r][1]; k++ {
+			if large {
+				offs64[k] = int64(pos)
+			} else {
+				offs32[k] = int32(pos)
+			}
+			if j := idx[k]; j >= 0 {
 				pos += copy(data[pos:], at(j))
 			}
 		}
-		offs[n] = int32(pos)
-	}
+		return nil
+	})
 	bm, nulls := validityOut(mem, c, idx, loc)
 	return makeArray(c.Type, n, []*memory.Buffer{bm, ob, db}, nulls), nil
 }
