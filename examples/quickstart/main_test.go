@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiln-data/kiln"
 	"github.com/kiln-data/kiln/source"
+	"github.com/kiln-data/kiln/transform"
 )
 
 func TestQuickstartRunsAndReproduces(t *testing.T) {
@@ -148,16 +149,36 @@ func partitionEvents() int {
 // Arrow size of the largest node output (the bound is 2x), the peak
 // heap during the run (live objects and garbage not yet swept:
 // peak/largest) and the most live bytes a garbage collection found
-// (live/largest). Each is the worst of all iterations, the first of which
-// runs in a fresh process (no idle encoders or pooled buffers yet);
-// cold-peak/largest is the first iteration's alone.
+// (live/largest). Each is the worst of all iterations; cold-peak/largest
+// is the first iteration's alone, which for the first benchmark of a
+// process runs cold (no idle encoders or pooled buffers yet).
+// "quickstart" is the quickstart's day up to gold.user_daily; "sort" lands
+// the events and sorts them by user and time in a second node.
 func BenchmarkPartitionMemory(b *testing.B) {
 	gen := defaultGen(30 * partitionEvents()) // only one day runs
+	b.Run("quickstart", func(b *testing.B) {
+		partitionMemory(b, func(lake string) *kiln.Pipeline {
+			return build(lake, gen, slog.New(slog.DiscardHandler))
+		}, kiln.Targets("gold.user_daily"))
+	})
+	b.Run("sort", func(b *testing.B) {
+		partitionMemory(b, func(lake string) *kiln.Pipeline {
+			p := kiln.New("sorted", kiln.WithLake(lake), kiln.WithLogger(slog.New(slog.DiscardHandler)))
+			events := p.Source("bronze.events", kiln.SourceFunc("quickstart.events", "v1", generate).With(gen))
+			p.Transform("silver.events_by_user", transform.Sort(transform.Asc("user_id"), transform.Asc("ts")), events)
+			return p
+		})
+	})
+}
+
+// partitionMemory runs the pipeline build makes for 2024-01-01 and reports
+// BenchmarkPartitionMemory's metrics.
+func partitionMemory(b *testing.B, build func(lake string) *kiln.Pipeline, opts ...kiln.RunOption) {
 	var worstPeak, worstLive, cold float64
 	var peakMiB, largestMiB float64
 	for b.Loop() {
 		lake := b.TempDir()
-		p := build(lake, gen, slog.New(slog.DiscardHandler))
+		p := build(lake)
 		runtime.GC()
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		metrics.Read(s)
@@ -167,7 +188,7 @@ func BenchmarkPartitionMemory(b *testing.B) {
 		done := make(chan struct{})
 		var live atomic.Uint64
 		go func() { peakHeap(stop, &peak, &live); close(done) }()
-		res, err := p.Run(context.Background(), kiln.Date(2024, 1, 1), kiln.Targets("gold.user_daily"))
+		res, err := p.Run(context.Background(), kiln.Date(2024, 1, 1), opts...)
 		close(stop)
 		<-done
 		require.NoError(b, err)
