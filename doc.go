@@ -46,11 +46,10 @@
 //
 // A node's inputs and output are held in memory as Arrow tables while it
 // runs. The last node to read a partition is handed it outright, so a
-// transform that copies rows (DropNulls, Filter, Dedupe, Chain) frees the
-// input chunk by chunk as it copies instead of holding input and output in
-// full; a run's peak heap stays within about 1.5-1.7 times the Arrow size
-// of its largest node output (examples/quickstart's
-// BenchmarkPartitionMemory). During a run the Go garbage collector's
+// transform that copies rows (DropNulls, Filter, Dedupe, Sort, Chain) frees
+// the input as it copies instead of holding input and output in full; a
+// run's peak heap stays within about 1.5-1.8 times the Arrow size of its
+// largest node output (examples/quickstart's BenchmarkPartitionMemory). During a run the Go garbage collector's
 // target is lowered to DefaultGCPercent, since kiln's heap is mostly
 // pointer-free buffers that are cheap to collect; see WithGCPercent.
 //
