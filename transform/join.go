@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/internal/kernels"
 	"github.com/kiln-data/kiln/internal/par"
 )
@@ -286,6 +287,19 @@ func joinOutput(ctx *kiln.Context, p *joinPlan, left, right arrow.Table, li, ri 
 			c.Retain()
 			cols = append(cols, c)
 		}
+	} else if o, ok := left.(*arrowx.Owned); ok {
+		// A left input kiln handed over: freed as its rows are copied (in
+		// order, chunk by chunk, for the probe's left rows).
+		t, err := consumeRows(ctx, o.Schema(), nil, o, li)
+		if err != nil {
+			return nil, fmt.Errorf("transform.join: %w", err)
+		}
+		for i := range int(t.NumCols()) {
+			c := t.Column(i).Data()
+			c.Retain()
+			cols = append(cols, c)
+		}
+		t.Release()
 	} else {
 		arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), tableCols(left), li)
 		if err != nil {

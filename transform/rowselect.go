@@ -225,10 +225,10 @@ func consumeRows(ctx *kiln.Context, s *arrow.Schema, keep []string, o *arrowx.Ow
 		kcols[k] = kernels.NewCol(c)
 	}
 	cols = nil
-	if kernels.Ascending(kept) {
+	if kernels.InOrder(kept) {
 		// Rows in input order (every selector keeps it): copy chunk by
 		// chunk, freeing each input chunk once copied.
-		out, err := kernels.TakeAscendingDropping(ctx, ctx.Allocator(), kcols, kept)
+		out, err := kernels.TakeInOrderDropping(ctx, ctx.Allocator(), kcols, kept)
 		if err != nil {
 			return nil, err
 		}

@@ -10,12 +10,12 @@ import (
 	"github.com/kiln-data/kiln/internal/par"
 )
 
-// Ascending reports whether idx is non-negative and strictly increasing:
-// rows selected in input order, each once.
-func Ascending(idx []int32) bool {
-	prev := int32(-1)
+// InOrder reports whether idx is non-negative and never decreases: rows
+// taken in input order, as a selection keeps them or a join repeats them.
+func InOrder(idx []int32) bool {
+	prev := int32(0)
 	for _, j := range idx {
-		if j <= prev {
+		if j < prev {
 			return false
 		}
 		prev = j
@@ -23,7 +23,7 @@ func Ascending(idx []int32) bool {
 	return true
 }
 
-// TakeAscendingDropping takes the rows idx, which must be Ascending, of
+// TakeInOrderDropping takes the rows idx, which must be InOrder, of
 // every column, like TakeAllDropping, but works through each column's
 // chunks in order, a group of at least par.ChunkRows rows at a time: the
 // rows of a group that idx selects become one output chunk, and the
@@ -32,10 +32,10 @@ func Ascending(idx []int32) bool {
 // the input while the output grows, holding about one group of each
 // column in flight instead of whole columns. The output chunking depends
 // only on the column's chunking and idx.
-func TakeAscendingDropping(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32) ([]*arrow.Chunked, error) {
+func TakeInOrderDropping(ctx context.Context, mem memory.Allocator, cols []Col, idx []int32) ([]*arrow.Chunked, error) {
 	out := make([]*arrow.Chunked, len(cols))
 	err := par.Do(ctx, len(cols), func(i int) error {
-		c, err := takeAscending(ctx, mem, cols[i], idx)
+		c, err := takeInOrder(ctx, mem, cols[i], idx)
 		cols[i] = Col{}
 		out[i] = c
 		return err
@@ -51,8 +51,8 @@ func TakeAscendingDropping(ctx context.Context, mem memory.Allocator, cols []Col
 	return out, nil
 }
 
-// takeAscending is TakeAscendingDropping for one column.
-func takeAscending(ctx context.Context, mem memory.Allocator, c Col, idx []int32) (*arrow.Chunked, error) {
+// takeInOrder is TakeInOrderDropping for one column.
+func takeInOrder(ctx context.Context, mem memory.Allocator, c Col, idx []int32) (*arrow.Chunked, error) {
 	var out []arrow.Array
 	defer func() {
 		for _, a := range out {

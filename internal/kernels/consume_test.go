@@ -15,17 +15,17 @@ import (
 	"github.com/kiln-data/kiln/internal/par"
 )
 
-func TestAscending(t *testing.T) {
-	assert.True(t, Ascending(nil))
-	assert.True(t, Ascending([]int32{0, 1, 5}))
-	assert.False(t, Ascending([]int32{0, 0}), "a row twice")
-	assert.False(t, Ascending([]int32{2, 1}))
-	assert.False(t, Ascending([]int32{-1, 3}), "a null row")
+func TestInOrder(t *testing.T) {
+	assert.True(t, InOrder(nil))
+	assert.True(t, InOrder([]int32{0, 1, 5}))
+	assert.True(t, InOrder([]int32{0, 0, 3, 3}), "rows repeated, as a join does")
+	assert.False(t, InOrder([]int32{2, 1}))
+	assert.False(t, InOrder([]int32{-1, 3}), "a null row")
 }
 
-// TakeAscendingDropping gives TakeAll's values, whatever the chunking and
+// TakeInOrderDropping gives TakeAll's values, whatever the chunking and
 // selection, and lets go of every input chunk.
-func TestTakeAscendingDropping(t *testing.T) {
+func TestTakeInOrderDropping(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 9))
 	n := 2*par.ChunkRows + 999
 	ints, strs := make([]int64, n), make([]string, n)
@@ -35,18 +35,26 @@ func TestTakeAscendingDropping(t *testing.T) {
 		strs[i] = fmt.Sprint("s", r.IntN(50))
 		nulls[i] = r.IntN(10) == 0
 	}
-	selections := map[string]func(i int) bool{
-		"none":        func(int) bool { return false },
-		"all":         func(int) bool { return true },
-		"random":      func(int) bool { return r.IntN(3) > 0 },
-		"first rows":  func(i int) bool { return i < 10 },
-		"last rows":   func(i int) bool { return i >= n-10 },
-		"middle only": func(i int) bool { return i > par.ChunkRows && i < par.ChunkRows+500 },
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
 	}
-	for name, keep := range selections {
+	// Each selection says how many times row i is taken.
+	selections := map[string]func(i int) int{
+		"none":        func(int) int { return 0 },
+		"all":         func(int) int { return 1 },
+		"random":      func(int) int { return b2i(r.IntN(3) > 0) },
+		"first rows":  func(i int) int { return b2i(i < 10) },
+		"last rows":   func(i int) int { return b2i(i >= n-10) },
+		"middle only": func(i int) int { return b2i(i > par.ChunkRows && i < par.ChunkRows+500) },
+		"repeats":     func(int) int { return r.IntN(3) }, // as a join takes its left rows
+	}
+	for name, times := range selections {
 		var idx []int32
 		for i := range n {
-			if keep(i) {
+			for range times(i) {
 				idx = append(idx, int32(i))
 			}
 		}
@@ -61,7 +69,7 @@ func TestTakeAscendingDropping(t *testing.T) {
 			for i := range cols {
 				views[i] = cols[i].Chunks // the caller's own view of the chunks
 			}
-			got, err := TakeAscendingDropping(context.Background(), memory.DefaultAllocator, cols, idx)
+			got, err := TakeInOrderDropping(context.Background(), memory.DefaultAllocator, cols, idx)
 			require.NoError(t, err)
 			for i := range want {
 				w := arrow.NewChunked(want[i].DataType(), []arrow.Array{want[i]})
@@ -79,10 +87,10 @@ func TestTakeAscendingDropping(t *testing.T) {
 	}
 }
 
-func TestTakeAscendingDroppingCancelled(t *testing.T) {
+func TestTakeInOrderDroppingCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	cols := []Col{int64Col([]int64{1, 2, 3}, nil, 2)}
-	_, err := TakeAscendingDropping(ctx, memory.DefaultAllocator, cols, []int32{0, 2})
+	_, err := TakeInOrderDropping(ctx, memory.DefaultAllocator, cols, []int32{0, 2})
 	assert.ErrorIs(t, err, context.Canceled)
 }
