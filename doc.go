@@ -39,7 +39,9 @@
 // concurrently. A node whose committed partition has the same fingerprint
 // (BLAKE3 over its kind, name, operation name, version and canonical config,
 // checks, partition, and its inputs' content hashes) is a cache hit and is
-// not recomputed; Force recomputes. Checks (package quality) run on a node's
+// not recomputed; one recomputed with the content already committed keeps
+// its data files and commits only a new manifest; Force recomputes and
+// rewrites. Checks (package quality) run on a node's
 // output before anything downstream or any sink sees it. Verify recomputes
 // without the cache and names the first node whose output differs from what
 // was committed. Each run writes a record under <lake>/_lineage/runs/.

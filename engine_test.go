@@ -150,9 +150,10 @@ func TestBackfillResumesAfterFailure(t *testing.T) {
 	// The rerun (config fixed: the bad partition name no longer matches) resumes.
 	b2, err := build("none").Backfill(ctx, days)
 	require.NoError(t, err)
-	computed := 0
+	computed, unchanged := 0, 0
 	for _, r := range b2.Runs {
 		computed += r.Count(kiln.StatusComputed)
+		unchanged += r.Count(kiln.StatusUnchanged)
 	}
 	// The transform's config changed, so all five summaries recompute, but
 	// every source partition is a cache hit.
@@ -160,10 +161,13 @@ func TestBackfillResumesAfterFailure(t *testing.T) {
 		n, _ := r.Node("bronze.readings")
 		assert.Equal(t, kiln.StatusCached, n.Status)
 	}
-	// Five summaries recompute (their config changed) but only the two trends
-	// that failed before do: the others' inputs have the same content, so
-	// their fingerprints match (content-addressed caching).
-	assert.Equal(t, 7, computed)
+	// Five summaries recompute (their config changed): the four committed
+	// before come out the same and keep their files (unchanged), the failed
+	// one is new. Only the two trends that failed before compute: the
+	// others' inputs have the same content, so their fingerprints match
+	// (content-addressed caching).
+	assert.Equal(t, 4, unchanged)
+	assert.Equal(t, 1+2, computed)
 }
 
 func TestDeterministicAcrossGOMAXPROCSAndRuns(t *testing.T) {

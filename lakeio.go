@@ -145,6 +145,31 @@ func (r *runner) load(ctx context.Context, n *PlanNode, part Partition, m *Manif
 	return arrowx.Concat(n.Schema, tables)
 }
 
+// commitKept commits the partition anew with the data files of the
+// committed manifest m kept as they are and the manifest man, for an
+// output whose content equals m's. It reports false, committing nothing,
+// when a kept file changed since m was committed: the caller then writes
+// the output.
+func (r *runner) commitKept(ctx context.Context, name string, part Partition, m, man *Manifest) (bool, error) {
+	files := make([]lake.FileInfo, len(m.Files))
+	for i, f := range m.Files {
+		files[i] = lake.FileInfo{Path: f.Path, Rows: f.Rows, Bytes: f.Bytes, Hash: f.Hash}
+	}
+	man.Files = m.Files
+	b, err := man.Marshal()
+	if err == nil {
+		err = lake.CommitKept(ctx, r.partitionDir(name, part), r.staging, files, b, r.cfg.hooks)
+	}
+	if err != nil {
+		man.Files = nil
+		if errors.Is(err, lake.ErrKeptChanged) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // commit writes a table and its manifest as a dataset partition.
 func (r *runner) commit(ctx context.Context, name string, part Partition, tbl arrow.Table, m *Manifest) error {
 	return lake.CommitTable(ctx, r.partitionDir(name, part), r.staging, tbl, pq.Defaults(),

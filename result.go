@@ -22,8 +22,11 @@ const (
 	// StatusCached: the committed partition had the same fingerprint; the
 	// node did not run.
 	StatusCached Status = "cached"
-	// StatusUnchanged: the node ran (a source without a cheap version) and
-	// its output equaled the committed partition, which was kept as is.
+	// StatusUnchanged: the node ran and its output equaled the committed
+	// partition, whose data files were kept: as they were (a source
+	// without a cheap version), or under a newly committed manifest when
+	// the fingerprint changed (a new version, config or source version
+	// that gives the same output).
 	StatusUnchanged Status = "unchanged"
 	// StatusAbsent: the source has no such partition (allowed only for
 	// partitions read through a lookback window).

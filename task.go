@@ -279,16 +279,31 @@ func (t *task) run(ctx context.Context) {
 			return
 		}
 	}
-	if err := r.commit(ctx, n.Name, t.part, passed, man); err != nil {
+	// The same content under a new fingerprint (a new source version or
+	// transform version, new config, changed inputs): the committed data
+	// files already hold it, so only the manifest is committed anew.
+	kept, cerr := false, error(nil)
+	if !r.cfg.force && m != nil && m.ContentHash == t.content && r.filesPresent(n.Name, t.part, m) {
+		kept, cerr = r.commitKept(ctx, n.Name, t.part, m, man)
+	}
+	if !kept && cerr == nil {
+		cerr = r.commit(ctx, n.Name, t.part, passed, man)
+	}
+	if cerr != nil {
 		if ctx.Err() != nil {
-			t.status, t.err = StatusSkipped, t.nodeErr(err)
+			t.status, t.err = StatusSkipped, t.nodeErr(cerr)
 		} else {
-			t.fail(fmt.Errorf("commit: %w", err))
+			t.fail(fmt.Errorf("commit: %w", cerr))
 		}
 		return
 	}
 	t.status, t.manifest = StatusComputed, man
 	t.setData(passed)
+	if kept {
+		t.status = StatusUnchanged
+		t.exportCached(c)
+		return
+	}
 	for i, s := range n.node.sinks {
 		if err := safeCall(func() error { return s.Write(c, passed, man) }); err != nil {
 			t.err = t.nodeErr(fmt.Errorf("sink %s: %w", n.Sinks[i].Name, err))
