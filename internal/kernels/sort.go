@@ -366,13 +366,7 @@ func sortPacked(codes []uint64, width int) []int32 {
 	}
 	const buckets = 1 << radixBits
 	shift := uint(width - radixBits)
-	var start [buckets + 1]int
-	for _, c := range codes {
-		start[(c>>shift)+1]++
-	}
-	for b := range buckets {
-		start[b+1] += start[b]
-	}
+	start := digitStarts(codes, shift)
 	perm := make([]int32, n)
 	pos := start
 	for i, c := range codes {
@@ -422,6 +416,20 @@ func identityPerm(n int) []int32 {
 
 const radixBits = 8
 
+// digitStarts returns where each value of the radixBits-wide digit of
+// codes at shift starts in codes sorted on that digit (and len(codes)
+// last).
+func digitStarts(codes []uint64, shift uint) [1<<radixBits + 1]int {
+	var start [1<<radixBits + 1]int
+	for _, c := range codes {
+		start[(c>>shift)+1]++
+	}
+	for b := range 1 << radixBits {
+		start[b+1] += start[b]
+	}
+	return start
+}
+
 // radixSort stably sorts perm by codes (both permuted together). Every code
 // must be below 2^width. Large inputs take one pass on the top digit, then
 // sort each bucket (small enough for the cache) on the rest, buckets in
@@ -446,13 +454,7 @@ func radixSort(codes []uint64, perm []int32, width int) {
 	}
 	const buckets = 1 << radixBits
 	shift := uint(width - radixBits)
-	var start [buckets + 1]int
-	for _, c := range codes {
-		start[(c>>shift)+1]++
-	}
-	for b := range buckets {
-		start[b+1] += start[b]
-	}
+	start := digitStarts(codes, shift)
 	pos := start
 	for i, c := range codes {
 		d := c >> shift
