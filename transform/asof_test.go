@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-data/kiln"
+	"github.com/kiln-data/kiln/internal/arrowx"
 	"github.com/kiln-data/kiln/transform/transformtest"
 )
 
@@ -230,4 +232,17 @@ func TestAsOfJoinGolden(t *testing.T) {
 	left, right := asofTestTables(t)
 	transformtest.Golden(t, AsOfJoin(AsOf{By: []string{"user"}, LeftTime: "label_ts", RightTime: "feature_ts", Tolerance: 7 * kiln.Day}),
 		[]arrow.Table{left, right}, "testdata/asof_join")
+}
+
+// Inputs kiln hands over give the plain path's result; the right one is
+// freed column by column as its matched rows are copied.
+func TestAsOfJoinOwnedInputs(t *testing.T) {
+	left, right := asofTestTables(t)
+	tr := AsOfJoin(AsOf{By: []string{"user"}, LeftTime: "label_ts", RightTime: "feature_ts", Tolerance: 7 * kiln.Day})
+	want := keyedApply(t, tr, left, right)
+	ownRight := arrowx.Own(right)
+	got, err := tr.Apply(kiln.NewContext(context.Background(), "test", kiln.All), []arrow.Table{arrowx.Own(left), ownRight})
+	require.NoError(t, err)
+	assert.True(t, ownRight.Taken())
+	assert.Equal(t, keyedRows(t, want), keyedRows(t, got))
 }

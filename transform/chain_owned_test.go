@@ -121,8 +121,9 @@ func TestSortOwnedInputMatchesPlain(t *testing.T) {
 	}
 }
 
-// A join frees a left input kiln hands over as it copies the left rows
-// (in order, some repeated, some dropped); the result is the plain path's.
+// A join frees inputs kiln hands over as it copies their rows: the left
+// one in order (some rows repeated, some dropped), the right one column by
+// column; the result is the plain path's.
 func TestJoinOwnedLeftMatchesPlain(t *testing.T) {
 	in := fuseTestTable(t, 2*par.ChunkRows+5, 30_000, 17)
 	defer in.Release()
@@ -143,10 +144,11 @@ func TestJoinOwnedLeftMatchesPlain(t *testing.T) {
 	} {
 		want, err := tr.Apply(ctx, []arrow.Table{in, right})
 		require.NoError(t, err)
-		own := arrowx.Own(in)
-		got, err := tr.Apply(ctx, []arrow.Table{own, right})
+		own, ownRight := arrowx.Own(in), arrowx.Own(right)
+		got, err := tr.Apply(ctx, []arrow.Table{own, ownRight})
 		require.NoError(t, err)
 		assert.True(t, own.Taken(), "%s did not consume its owned left input", name)
+		assert.True(t, ownRight.Taken(), "%s did not consume its owned right input", name)
 		assert.True(t, want.Schema().Equal(got.Schema()), name)
 		assert.Equal(t, rlHash(t, want), rlHash(t, got), name)
 		assert.Greater(t, got.NumRows(), int64(0), name)

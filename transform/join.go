@@ -309,14 +309,33 @@ func joinOutput(ctx *kiln.Context, p *joinPlan, left, right arrow.Table, li, ri 
 			cols = append(cols, chunkedOf(a))
 		}
 	}
-	rc := tableCols(right)
-	arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), pick(rc, p.keep), ri)
-	if err != nil {
-		release()
-		return nil, fmt.Errorf("transform.join: %w", err)
-	}
-	for _, a := range arrs {
-		cols = append(cols, chunkedOf(a))
+	if o, ok := right.(*arrowx.Owned); ok {
+		// A right input kiln handed over: its kept columns are freed one
+		// by one as they are copied, the others at once.
+		names := make([]string, len(p.keep))
+		for k, i := range p.keep {
+			names[k] = o.Schema().Field(i).Name
+		}
+		t, err := consumeRows(ctx, o.Schema(), names, o, ri)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("transform.join: %w", err)
+		}
+		for i := range int(t.NumCols()) {
+			c := t.Column(i).Data()
+			c.Retain()
+			cols = append(cols, c)
+		}
+		t.Release()
+	} else {
+		arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), pick(tableCols(right), p.keep), ri)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("transform.join: %w", err)
+		}
+		for _, a := range arrs {
+			cols = append(cols, chunkedOf(a))
+		}
 	}
 	t := tableOf(p.schema, cols, len(ri))
 	release()
