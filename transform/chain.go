@@ -75,11 +75,15 @@ func (c *ChainTransform) Apply(ctx *kiln.Context, in []arrow.Table) (arrow.Table
 	if len(c.steps) == 0 {
 		return nil, fmt.Errorf("transform.chain: no steps")
 	}
-	_, consumes := owned(in)
+	consumes := slices.ContainsFunc(in, func(t arrow.Table) bool {
+		_, ok := t.(*arrowx.Owned)
+		return ok
+	})
 	out, pruned, err := c.apply(ctx, in, true)
 	if !pruned || consumes || (err != nil && ctx.Err() != nil) {
-		// Nothing to redo; or the input was consumed (pruning was then
-		// checked against the steps' schemas first); or cancelled.
+		// Nothing to redo; or an input kiln handed over may have been
+		// consumed (by a selection, join or sort; pruning was then checked
+		// against the steps' schemas first); or cancelled.
 		return out, err
 	}
 	// Columns were dropped on the strength of the steps' lineage. Should a

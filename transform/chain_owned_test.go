@@ -154,3 +154,26 @@ func TestJoinOwnedLeftMatchesPlain(t *testing.T) {
 		assert.Greater(t, got.NumRows(), int64(0), name)
 	}
 }
+
+// A chain over two inputs kiln hands over, whose join consumes them and
+// whose later steps are pruned, returns the plain path's result without
+// touching the consumed inputs again.
+func TestChainOwnedJoinInputs(t *testing.T) {
+	in := fuseTestTable(t, 2*par.ChunkRows+5, 30_000, 19)
+	defer in.Release()
+	s := keyedSchema("user", arrow.PrimitiveTypes.Int64, "segment", arrow.BinaryTypes.String, "score", arrow.PrimitiveTypes.Float64)
+	var rows [][]any
+	for u := range 45 {
+		rows = append(rows, []any{u, fmt.Sprint("seg", u%3), float64(u) / 2})
+	}
+	right := keyedTable(t, s, 7, rows...)
+	defer right.Release()
+	chain := Chain(LeftJoin("user"), FillNulls(map[string]any{"segment": "none"}),
+		GroupBy("segment").Agg(Count().As("n"), Sum("amount").As("amount")))
+	ctx := kiln.NewContext(context.Background(), "test", kiln.All)
+	want, err := chain.Apply(ctx, []arrow.Table{in, right})
+	require.NoError(t, err)
+	got, err := chain.Apply(ctx, []arrow.Table{arrowx.Own(in), arrowx.Own(right)})
+	require.NoError(t, err)
+	assert.Equal(t, rlHash(t, want), rlHash(t, got))
+}
