@@ -177,3 +177,24 @@ func TestChainOwnedJoinInputs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, rlHash(t, want), rlHash(t, got))
 }
+
+// A right input of keys only adds no column, owned or not.
+func TestJoinOwnedRightKeysOnly(t *testing.T) {
+	in := fuseTestTable(t, 3000, 700, 23)
+	defer in.Release()
+	s := keyedSchema("user", arrow.PrimitiveTypes.Int64)
+	var rows [][]any
+	for u := 0; u < 50; u += 2 {
+		rows = append(rows, []any{u})
+	}
+	right := keyedTable(t, s, 5, rows...)
+	defer right.Release()
+	ctx := kiln.NewContext(context.Background(), "test", kiln.All)
+	want, err := InnerJoin("user").Apply(ctx, []arrow.Table{in, right})
+	require.NoError(t, err)
+	got, err := InnerJoin("user").Apply(ctx, []arrow.Table{arrowx.Own(in), arrowx.Own(right)})
+	require.NoError(t, err)
+	assert.Equal(t, in.NumCols(), got.NumCols())
+	assert.True(t, want.Schema().Equal(got.Schema()))
+	assert.Equal(t, rlHash(t, want), rlHash(t, got))
+}

@@ -272,6 +272,39 @@ func probe(ctx *kiln.Context, g *kernels.Groups, nl int, start, rows []int32, ke
 	return li, ri, err
 }
 
+// takeRows returns the columns keep of t at the rows idx (negative:
+// null). An input kiln handed over is freed as it is copied:
+// chunk by chunk when idx is in order (a join's left rows), else column by
+// column.
+func takeRows(ctx *kiln.Context, t arrow.Table, keep []int, idx []int32) ([]*arrow.Chunked, error) {
+	if o, ok := t.(*arrowx.Owned); ok {
+		names := make([]string, len(keep)) // not nil: consumeRows reads nil as all
+		for k, i := range keep {
+			names[k] = o.Schema().Field(i).Name
+		}
+		res, err := consumeRows(ctx, o.Schema(), names, o, idx)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Release()
+		cols := make([]*arrow.Chunked, res.NumCols())
+		for i := range cols {
+			cols[i] = res.Column(i).Data()
+			cols[i].Retain()
+		}
+		return cols, nil
+	}
+	arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), pick(tableCols(t), keep), idx)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]*arrow.Chunked, len(arrs))
+	for i, a := range arrs {
+		cols[i] = chunkedOf(a)
+	}
+	return cols, nil
+}
+
 // joinOutput assembles the output of a join: the left rows li (reused as
 // they are when li is nil or the identity) and the kept right columns at ri.
 func joinOutput(ctx *kiln.Context, p *joinPlan, left, right arrow.Table, li, ri []int32) (arrow.Table, error) {
@@ -287,56 +320,23 @@ func joinOutput(ctx *kiln.Context, p *joinPlan, left, right arrow.Table, li, ri 
 			c.Retain()
 			cols = append(cols, c)
 		}
-	} else if o, ok := left.(*arrowx.Owned); ok {
-		// A left input kiln handed over: freed as its rows are copied (in
-		// order, chunk by chunk, for the probe's left rows).
-		t, err := consumeRows(ctx, o.Schema(), nil, o, li)
-		if err != nil {
-			return nil, fmt.Errorf("transform.join: %w", err)
-		}
-		for i := range int(t.NumCols()) {
-			c := t.Column(i).Data()
-			c.Retain()
-			cols = append(cols, c)
-		}
-		t.Release()
 	} else {
-		arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), tableCols(left), li)
+		all := make([]int, left.NumCols())
+		for i := range all {
+			all[i] = i
+		}
+		lc, err := takeRows(ctx, left, all, li)
 		if err != nil {
 			return nil, fmt.Errorf("transform.join: %w", err)
 		}
-		for _, a := range arrs {
-			cols = append(cols, chunkedOf(a))
-		}
+		cols = append(cols, lc...)
 	}
-	if o, ok := right.(*arrowx.Owned); ok {
-		// A right input kiln handed over: its kept columns are freed one
-		// by one as they are copied, the others at once.
-		names := make([]string, len(p.keep))
-		for k, i := range p.keep {
-			names[k] = o.Schema().Field(i).Name
-		}
-		t, err := consumeRows(ctx, o.Schema(), names, o, ri)
-		if err != nil {
-			release()
-			return nil, fmt.Errorf("transform.join: %w", err)
-		}
-		for i := range int(t.NumCols()) {
-			c := t.Column(i).Data()
-			c.Retain()
-			cols = append(cols, c)
-		}
-		t.Release()
-	} else {
-		arrs, err := kernels.TakeAll(ctx, ctx.Allocator(), pick(tableCols(right), p.keep), ri)
-		if err != nil {
-			release()
-			return nil, fmt.Errorf("transform.join: %w", err)
-		}
-		for _, a := range arrs {
-			cols = append(cols, chunkedOf(a))
-		}
+	rc, err := takeRows(ctx, right, p.keep, ri)
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("transform.join: %w", err)
 	}
+	cols = append(cols, rc...)
 	t := tableOf(p.schema, cols, len(ri))
 	release()
 	return t, nil
