@@ -88,7 +88,11 @@ type chunkCodes struct {
 // of returns the codes of a (a chunk of kind KindInt or KindFloat),
 // reversed when desc; codes of null rows are unspecified.
 func (cc *chunkCodes) of(a arrow.Array, desc bool) []uint64 {
-	out := grow(&cc.codes, a.Len())
+	return cc.into(a, desc, grow(&cc.codes, a.Len()))
+}
+
+// into writes the codes of a into out (a.Len() long) and returns it.
+func (cc *chunkCodes) into(a arrow.Array, desc bool, out []uint64) []uint64 {
 	if KindOf(a.DataType()) == KindInt {
 		for i, v := range intView(a, &cc.ints, true) {
 			out[i] = uint64(v) ^ bias
@@ -178,21 +182,10 @@ func orderKey(k SortKey) (OrderKey, error) {
 func OrderCodes(c Col, desc bool) ([]uint64, error) {
 	out := make([]uint64, c.Len)
 	switch KindOf(c.Type) {
-	case KindInt:
-		var scratch []int64
+	case KindInt, KindFloat:
+		var cc chunkCodes
 		for ci, a := range c.Chunks {
-			o := out[c.Starts[ci]:c.Starts[ci+1]]
-			for i, v := range intView(a, &scratch, true) {
-				o[i] = uint64(v) ^ bias
-			}
-		}
-	case KindFloat:
-		var scratch []float64
-		for ci, a := range c.Chunks {
-			o := out[c.Starts[ci]:c.Starts[ci+1]]
-			for i, v := range floatView(a, &scratch) {
-				o[i] = floatOrder(v)
-			}
+			cc.into(a, false, out[c.Starts[ci]:c.Starts[ci+1]])
 		}
 	case KindBytes:
 		codes := make([]uint32, c.Len)
